@@ -1,0 +1,46 @@
+"""letterpress: official Norwegian municipal letters from YAML and Markdown to archive-grade PDF.
+
+The stages, in the one direction data flows::
+
+    load (YAML -> Letter) -> body (Markdown -> blocks) -> layout (pages) -> finish (PDF/A, tags,
+    attachments, signature) -> front ends (cli, batch, mail)
+
+The public API::
+
+    letter = letterpress.load("letters/x.yaml")
+    pdf: bytes = letterpress.render(letter)
+    report = letterpress.build(["letters/"], "out")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["LetterError", "Options", "Problem", "build", "check", "load", "render"]
+
+if TYPE_CHECKING:
+    from letterpress.batch import build, check
+    from letterpress.errors import LetterError, Problem
+    from letterpress.load import load
+    from letterpress.options import Options
+    from letterpress.render import render
+
+_HOMES = {
+    "load": "letterpress.load",
+    "render": "letterpress.render",
+    "build": "letterpress.batch",
+    "check": "letterpress.batch",
+    "Options": "letterpress.options",
+    "LetterError": "letterpress.errors",
+    "Problem": "letterpress.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the command line starts without loading ReportLab or pikepdf.
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'letterpress' has no attribute {name!r}")

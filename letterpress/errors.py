@@ -1,0 +1,39 @@
+"""Problems with a letter, reported as ``PATH:LINE: field: message`` and never as a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as is known."""
+
+    path: Path | None
+    line: int | None
+    field: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path is not None else "<letter>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        field = f"{self.field}: " if self.field else ""
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{field}{self.message}"
+
+
+class LetterError(Exception):
+    """A letter (or a file it names) cannot be built; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(
+        cls, path: Path | None, line: int | None, field: str, message: str
+    ) -> LetterError:
+        return cls(Problem(path, line, field, message))

@@ -1,0 +1,22 @@
+"""Upper bounds on input, checked before any work starts, so no input can exhaust the machine."""
+
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+"""A letter, letterhead, body file or recipients CSV larger than this is refused."""
+
+MAX_YAML_NODES = 20_000
+"""Values a YAML file may expand to; stops alias bombs long before memory runs out."""
+
+MAX_BODY_CHARS = 500_000
+"""Characters of Markdown in one body (about 150 pages of text)."""
+
+MAX_IMAGE_PIXELS = 40_000_000
+"""Pixels in a logo or signature image; Pillow's decompression-bomb guard uses it."""
+
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
+"""Size of one appended PDF."""
+
+MAX_ATTACHMENT_PAGES = 2_000
+"""Pages of one appended PDF."""
+
+MAX_RECIPIENTS = 200_000
+"""Recipients of one mail merge."""

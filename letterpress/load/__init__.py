@@ -1,0 +1,215 @@
+"""load: a letter's YAML file (and the letterhead and body files it names) to a validated model.
+
+``load(path)`` returns a :class:`~letterpress.model.Letter` or raises
+:class:`~letterpress.errors.LetterError` naming the file, line and field of every problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from letterpress.errors import LetterError, Problem
+from letterpress.limits import MAX_BODY_CHARS
+from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
+from letterpress.model import (
+    NOARK_REFERENCE,
+    Letter,
+    Letterhead,
+    Source,
+)
+
+__all__ = ["load", "load_letterhead"]
+
+# Tags of tagged unions and wrapper validators that pydantic puts into an error's location.
+_LOC_NOISE = ("list", "csv")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
+    """Read, check and resolve the letter at ``path``; append soft findings to ``warnings``."""
+    path = Path(path)
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
+    data = dict(doc.data)
+    letterhead_value = data.get("letterhead")
+    if isinstance(letterhead_value, str):
+        data["letterhead"] = load_letterhead(
+            _relative(path, letterhead_value), doc, ("letterhead",)
+        )
+    elif isinstance(letterhead_value, dict):
+        data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
+    letter = _validate(Letter, data, doc, ())
+    letter = _with_body(letter, doc)
+    _check_soft(letter, warnings)
+    return letter
+
+
+def load_letterhead(
+    path: Path, named_in: YamlDocument | None = None, loc: tuple[str, ...] = ()
+) -> Letterhead:
+    """Read a letterhead file; paths inside it are relative to it."""
+    if not path.is_file():
+        where = named_in.path if named_in else path
+        line = named_in.line_of(loc) if named_in else None
+        raise LetterError.at(
+            where, line, "letterhead",
+            f"letterhead file not found: {path} (paths are relative to the letter)",
+        )
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise LetterError.at(path, 1, "", "a letterhead is a YAML mapping of keys such as name: ...")
+    letterhead = _validate(Letterhead, doc.data, doc, ())
+    return letterhead.model_copy(update={"source": path})
+
+
+def _relative(path: Path, value: str) -> Path:
+    target = Path(value).expanduser()
+    return target if target.is_absolute() else path.parent / target
+
+
+def _validate(
+    model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, ...]
+) -> M:
+    try:
+        return model.model_validate(data, context={"base": doc.path.parent})
+    except ValidationError as exc:
+        raise LetterError(_problems(exc, model, doc, prefix)) from None
+
+
+def _problems(
+    exc: ValidationError, model: type[BaseModel], doc: YamlDocument, prefix: tuple[str, ...]
+) -> list[Problem]:
+    seen: dict[tuple[str, ...], Problem] = {}
+    for error in exc.errors(include_url=False):
+        loc = (*prefix, *_clean_loc(error["loc"]))
+        if loc in seen and error["type"] in ("none_required", "model_attributes_type"):
+            continue
+        if loc in seen and seen[loc].message.startswith("must be empty"):
+            del seen[loc]
+        if loc in seen:
+            continue
+        field = ".".join(loc)
+        seen[loc] = Problem(doc.path, doc.line_of(loc), field, _message(error, model, loc))
+    return list(seen.values())
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    cleaned = []
+    for part in loc:
+        text = str(part)
+        if "[" in text or "(" in text or text in _LOC_NOISE and cleaned[-1:] == ["recipients"]:
+            continue
+        cleaned.append(text)
+    return tuple(cleaned)
+
+
+def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return f"the key {loc[-1]!r} is required here; add it"
+    if kind == "extra_forbidden":
+        return _unknown_key(loc, model)
+    if kind in ("string_type", "str_type"):
+        return f"expected text, not {_kind_of(error.get('input'))}"
+    if kind == "list_type":
+        return f"expected a list (lines starting with '- '), not {_kind_of(error.get('input'))}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping (key: value lines), not {_kind_of(error.get('input'))}"
+    if kind == "bool_parsing":
+        return f"write true or false, not {error.get('input')!r}"
+    if kind.startswith("date"):
+        return f"write the date as YYYY-MM-DD (e.g. 2022-09-13), not {error.get('input')!r}"
+    if kind == "literal_error":
+        return f"{error.get('input')!r} is not allowed; {error['msg'].lower()}"
+    if kind == "none_required":
+        return "must be empty"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return str(error["msg"])
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def _unknown_key(loc: tuple[str, ...], model: type[BaseModel]) -> str:
+    key = loc[-1]
+    allowed = _allowed_keys(model, loc[:-1])
+    message = f"unknown key {key!r}"
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    if allowed:
+        return f"{message}; the keys here are: {', '.join(allowed)}"
+    return message
+
+
+def _allowed_keys(model: type[BaseModel], parent: tuple[str, ...]) -> list[str]:
+    """The keys allowed at ``parent`` inside ``model``, following nested models."""
+    current: Any = model
+    for part in parent:
+        if part.isdigit():
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    names = getattr(current, "model_fields", {})
+    return [name for name, info in names.items() if not info.exclude]
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model class inside ``list[X] | None`` and similar annotations."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    metadata_origin = getattr(annotation, "__origin__", None)
+    if metadata_origin is not None and metadata_origin is not annotation:
+        return _inner_model(metadata_origin)
+    return None
+
+
+def _with_body(letter: Letter, doc: YamlDocument) -> Letter:
+    """Read ``body_file`` into ``body`` and record where the body's lines come from."""
+    lines = dict(doc.lines)
+    body_path, first_line = doc.path, doc.value_lines.get("body", doc.lines.get("body", 1))
+    body = letter.body
+    if letter.body_file is not None:
+        body = read_text(letter.body_file, "body_file")
+        body_path, first_line = letter.body_file, 1
+    if len(body) > MAX_BODY_CHARS:
+        raise LetterError.at(
+            body_path, first_line, "body",
+            f"the body has {len(body)} characters; at most {MAX_BODY_CHARS} are accepted",
+        )
+    source = Source(path=doc.path, lines=lines, body_path=body_path, body_first_line=first_line)
+    return letter.model_copy(update={"body": body, "source": source})
+
+
+def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
+    if warnings is None or letter.source is None:
+        return
+    ours = letter.reference.ours
+    if ours and not NOARK_REFERENCE.match(ours):
+        warnings.append(
+            Problem(
+                letter.source.path, letter.source.line_of("reference.ours"), "reference.ours",
+                f"{ours!r} is not a Noark reference like 21/02732-67 or 2024/00187-4",
+                warning=True,
+            )
+        )

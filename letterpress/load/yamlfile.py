@@ -1,0 +1,127 @@
+"""Read a YAML file safely into plain data, remembering the line of every value.
+
+Every scalar stays the text it was written as (``035`` stays "035", ``no`` stays "no"); the
+model decides what a value means. Duplicate keys, tags other than the plain ones, and alias
+expansion beyond a small budget are errors that name the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from letterpress.errors import LetterError
+from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_NODES
+
+PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass
+class YamlDocument:
+    """A YAML file's data, and the line (1-based) of each value by dotted path."""
+
+    path: Path
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+    value_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, loc: tuple[str | int, ...]) -> int | None:
+        """The line of the value at ``loc``, or of its nearest parent that has one."""
+        parts = [str(p) for p in loc]
+        while parts:
+            key = ".".join(parts)
+            if key in self.lines:
+                return self.lines[key]
+            parts.pop()
+        return self.lines.get("")
+
+
+def read_text(path: Path, field: str = "") -> str:
+    """Read a UTF-8 text file (a byte-order mark is allowed) or fail naming the line."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LetterError.at(path, None, field, f"cannot read the file: {exc.strerror}") from None
+    if size > MAX_INPUT_BYTES:
+        raise LetterError.at(
+            path, None, field,
+            f"the file is {size // 1024} KiB; at most {MAX_INPUT_BYTES // 1024} KiB is accepted",
+        )
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LetterError.at(
+            path, line, field,
+            f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+        ) from None
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Parse ``path`` into plain dicts, lists, strings and ``None``."""
+    text = read_text(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "invalid YAML"
+        raise LetterError.at(path, line, "", f"YAML syntax: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise LetterError.at(path, None, "", f"YAML syntax: {exc}") from None
+    document = YamlDocument(path, None)
+    if node is None:
+        raise LetterError.at(path, 1, "", "the file is empty; a letter is a YAML mapping")
+    budget = [MAX_YAML_NODES]
+    document.data = _convert(node, (), document, budget)
+    return document
+
+
+def _convert(
+    node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: list[int]
+) -> Any:
+    budget[0] -= 1
+    line = node.start_mark.line + 1
+    if budget[0] < 0:
+        raise LetterError.at(
+            doc.path, line, ".".join(loc),
+            f"the file expands to more than {MAX_YAML_NODES} values (aliases?); simplify it",
+        )
+    if node.tag not in PLAIN_TAGS:
+        raise LetterError.at(
+            doc.path, line, ".".join(loc),
+            f"the tag {node.tag!r} is not allowed; remove it and write plain text",
+        )
+    doc.lines.setdefault(".".join(loc), line)
+    if isinstance(node, yaml.ScalarNode):
+        # A block scalar's text starts on the line after its indicator (| or >).
+        doc.value_lines[".".join(loc)] = line + (1 if node.style in ("|", ">") else 0)
+        if node.style is None and node.value in NULLS:
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*loc, str(i)), doc, budget) for i, item in enumerate(node.value)]
+    mapping: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in PLAIN_TAGS:
+            raise LetterError.at(doc.path, key_line, ".".join(loc), "keys must be plain words")
+        key = key_node.value
+        if key in mapping:
+            first = doc.lines.get(".".join((*loc, key)))
+            raise LetterError.at(
+                doc.path, key_line, ".".join((*loc, key)),
+                f"the key {key!r} is given twice (first on line {first}); keep one",
+            )
+        doc.lines[".".join((*loc, key))] = key_line
+        mapping[key] = _convert(value_node, (*loc, key), doc, budget)
+    return mapping

@@ -103,7 +103,7 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[str, ...]:
     cleaned = []
     for part in loc:
         text = str(part)
-        if "[" in text or "(" in text or text in _LOC_NOISE and cleaned[-1:] == ["recipients"]:
+        if "[" in text or "(" in text or (text in _LOC_NOISE and cleaned[-1:] == ["recipients"]):
             continue
         cleaned.append(text)
     return tuple(cleaned)

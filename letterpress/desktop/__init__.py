@@ -1,0 +1,7 @@
+"""desktop: what one person at a desk needs around a single letter.
+
+Each module is one concept: ``preflight`` (is a PDF fit for central print and digital mailboxes),
+``schema`` (JSON Schema of the letter format for editors), ``new`` (a skeleton letter),
+``preview`` (PNG pages), ``viewer`` (open a PDF in the system viewer), ``watch`` (rebuild on
+save) and ``overlay`` (draw envelope windows and print zones over page 1).
+"""

@@ -19,16 +19,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = ["LetterError", "Options", "Problem", "build", "check", "load", "render"]
 
+# The stage package ``letterpress.load`` shares its name with the API function; importing the
+# function here, after the package, makes ``letterpress.load`` the function.
+from letterpress.load import load
+
 if TYPE_CHECKING:
     from letterpress.batch import build, check
     from letterpress.errors import LetterError, Problem
-    from letterpress.load import load
     from letterpress.options import Options
-    from letterpress.render import render
+    from letterpress.pipeline import render
 
 _HOMES = {
-    "load": "letterpress.load",
-    "render": "letterpress.render",
+    "render": "letterpress.pipeline",
     "build": "letterpress.batch",
     "check": "letterpress.batch",
     "Options": "letterpress.options",

@@ -56,7 +56,7 @@ def build(
     """Build every letter into ``out_dir``; one bad letter never stops the others."""
     from letterpress.load import load
     from letterpress.output import write_atomic
-    from letterpress.render import render
+    from letterpress.pipeline import render
 
     started = time.perf_counter()
     report = Report()

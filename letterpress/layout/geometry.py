@@ -49,7 +49,7 @@ RIGHT = 185.0
 TEXT_WIDTH = RIGHT - LEFT
 
 # Page 1: the letterhead.
-LOGO_BOX = Box(LEFT, 12, 70, 22)
+LOGO_BOX = Box(LEFT, 12, 75, 18)
 """The logo is scaled to fit this box, never stretched, and drawn at its top left."""
 SENDER_RIGHT = RIGHT
 SENDER_TOP = 14.0
@@ -73,7 +73,7 @@ REFERENCE_LABEL_GAP = 3.0
 
 # Page 1: the title never stands above 70 mm (the sheet moves in the envelope), and keeps
 # clear of the address and reference blocks.
-TITLE_MIN_TOP = 85.0
+TITLE_MIN_TOP = 80.0
 TITLE_CLEARANCE = 10.0
 
 # Page 1: the footer with the sender's addresses and numbers.
@@ -81,22 +81,22 @@ FOOTER_RULE = 266.0
 FOOTER_TOP = 269.0
 FOOTER_FONT_SIZE = 7.5
 FOOTER_LEADING = 9.5
-BODY_BOTTOM_FIRST = 258.0
+BODY_BOTTOM_FIRST = 260.0
 
 # Later pages: a header with the organisation, Vår referanse and "Side N av M".
 HEADER_BASELINE = 15.0
 HEADER_RULE = 18.5
 HEADER_FONT_SIZE = 8.5
-BODY_TOP_LATER = 28.0
-BODY_BOTTOM_LATER = 280.0
+BODY_TOP_LATER = 26.0
+BODY_BOTTOM_LATER = 285.0
 PAGE_NUMBER_FIRST_BASELINE = FOOTER_TOP + 4 * FOOTER_LEADING / MM + 2.5
 
 # The body.
 BODY_FONT_SIZE = 11.0
-BODY_LEADING = 15.0
+BODY_LEADING = 14.5
 TITLE_FONT_SIZE = 14.0
 HEADING_FONT_SIZES = (13.0, 12.0, 11.0)
-PARAGRAPH_GAP = 3.0
+PARAGRAPH_GAP = 2.5
 LIST_INDENT = 6.0
 QUOTE_INDENT = 8.0
 TABLE_PADDING = 1.5

@@ -1,4 +1,4 @@
-"""render: one letter (with its recipient set) through body, layout and finish to PDF bytes."""
+"""pipeline: one letter (with its recipient set) through body, layout and finish to PDF bytes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def render(letter: Letter, options: Options | None = None) -> bytes:
     from letterpress import body, finish, layout
 
     options = options or Options()
-    blocks = body.parse(letter.body, letter.language)
+    blocks = body.parse(letter.body)
     document = layout.compose(letter, blocks, options)
     painted = layout.paint(document)
     return finish.finish(painted, letter, options)

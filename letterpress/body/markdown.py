@@ -1,0 +1,156 @@
+"""Markdown (CommonMark and pipe tables) to blocks, with markdown-it-py.
+
+Raw HTML and character references are not interpreted: ``AT&T <b>`` and ``&amp;`` print as
+written. Code and images, which the format does not support, print as their text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+
+from letterpress.body.blocks import (
+    Align,
+    Block,
+    Heading,
+    ListBlock,
+    ListItem,
+    Paragraph,
+    Quote,
+    Rule,
+    Span,
+    Table,
+)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
+
+
+def parse(markdown: str) -> list[Block]:
+    """The blocks of ``markdown``; heading levels renumbered so the top one is level 1."""
+    tree = SyntaxTreeNode(_parser().parse(markdown))
+    blocks = _blocks(tree.children)
+    top = min((b.level for b in _headings(blocks)), default=1)
+    return [_shift(b, top - 1) for b in blocks]
+
+
+def _blocks(nodes: list[SyntaxTreeNode]) -> list[Block]:
+    out: list[Block] = []
+    for node in nodes:
+        block = _block(node)
+        if block is not None:
+            out.append(block)
+    return out
+
+
+def _line(node: SyntaxTreeNode) -> int:
+    return node.map[0] if node.map else 0
+
+
+def _block(node: SyntaxTreeNode) -> Block | None:
+    kind = node.type
+    if kind == "paragraph":
+        return Paragraph(_inline(node.children[0]), _line(node))
+    if kind == "heading":
+        return Heading(int(node.tag[1]), _inline(node.children[0]), _line(node))
+    if kind in ("bullet_list", "ordered_list"):
+        items = tuple(ListItem(tuple(_blocks(item.children))) for item in node.children)
+        start = int(node.attrs.get("start", 1)) if kind == "ordered_list" else 1
+        return ListBlock(kind == "ordered_list", items, start, _line(node))
+    if kind == "blockquote":
+        return Quote(tuple(_blocks(node.children)), _line(node))
+    if kind == "hr":
+        return Rule(_line(node))
+    if kind == "table":
+        return _table(node)
+    if kind in ("code_block", "fence", "html_block"):
+        lines = node.content.rstrip("\n").split("\n")
+        spans: list[Span] = []
+        for i, text in enumerate(lines):
+            if i:
+                spans.append(Span("\n"))
+            spans.append(Span(text))
+        return Paragraph(tuple(spans), _line(node))
+    return None
+
+
+def _table(node: SyntaxTreeNode) -> Table:
+    header: tuple[tuple[Span, ...], ...] = ()
+    rows: list[tuple[tuple[Span, ...], ...]] = []
+    align: tuple[Align, ...] = ()
+    for section in node.children:
+        for row in section.children:
+            cells = tuple(_inline(cell.children[0]) if cell.children else () for cell in row.children)
+            if section.type == "thead":
+                header = cells
+                align = tuple(_align(cell.attrs.get("style", "")) for cell in row.children)
+            else:
+                rows.append(cells)
+    return Table(header, tuple(rows), align, _line(node))
+
+
+def _align(style: str | int | float) -> Align:
+    value = str(style)
+    if "right" in value:
+        return "right"
+    if "center" in value:
+        return "center"
+    return "left"
+
+
+def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    _walk(node.children, spans, bold=False, italic=False, href=None)
+    return tuple(_merge(spans))
+
+
+def _walk(
+    nodes: list[SyntaxTreeNode], out: list[Span], *, bold: bool, italic: bool, href: str | None
+) -> None:
+    for node in nodes:
+        kind = node.type
+        if kind in ("text", "code_inline", "html_inline"):
+            out.append(Span(node.content, bold, italic, href))
+        elif kind == "softbreak":
+            out.append(Span(" ", bold, italic, href))
+        elif kind == "hardbreak":
+            out.append(Span("\n", bold, italic, href))
+        elif kind == "strong":
+            _walk(node.children, out, bold=True, italic=italic, href=href)
+        elif kind == "em":
+            _walk(node.children, out, bold=bold, italic=True, href=href)
+        elif kind == "link":
+            _walk(node.children, out, bold=bold, italic=italic, href=str(node.attrs["href"]))
+        elif kind == "image":
+            _walk(node.children, out, bold=bold, italic=italic, href=href)
+        elif node.children:
+            _walk(node.children, out, bold=bold, italic=italic, href=href)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Join neighbouring spans of the same style, so layout sees whole words."""
+    merged: list[Span] = []
+    for span in spans:
+        if not span.text:
+            continue
+        last = merged[-1] if merged else None
+        same = last and (last.bold, last.italic, last.href) == (span.bold, span.italic, span.href)
+        if last and same and not last.is_break and not span.is_break:
+            merged[-1] = Span(last.text + span.text, span.bold, span.italic, span.href)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _headings(blocks: list[Block]) -> list[Heading]:
+    return [b for b in blocks if isinstance(b, Heading)]
+
+
+def _shift(block: Block, by: int) -> Block:
+    if isinstance(block, Heading) and by:
+        return Heading(block.level - by, block.spans, block.line)
+    return block

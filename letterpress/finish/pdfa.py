@@ -1,0 +1,341 @@
+"""PDF/A-2 for finished letters: the claim in XMP, an sRGB output intent, mended annotations
+and actions, and a deterministic save.
+
+Arkivverket takes PDF/A for deposit. A letter painted by ReportLab already embeds its fonts
+and paints in DeviceRGB; what it lacks is the identification in XMP, an output intent that
+gives DeviceRGB a meaning, print flags on its link annotations and a PDF version that
+qpdf writes cleanly. ``make_pdfa`` adds those; ``save_pdf`` writes the bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+from typing import Literal
+
+import pikepdf
+from lxml import etree
+from pikepdf import Array, Dictionary, Name, ObjectStreamMode, String
+
+from letterpress.finish.metadata import NS_RDF, get_xmp, set_xmp, xpacket
+
+NS_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
+NS_PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+NS_EXTENSION = "http://www.aiim.org/pdfa/ns/extension/"
+NS_SCHEMA = "http://www.aiim.org/pdfa/ns/schema#"
+NS_PROPERTY = "http://www.aiim.org/pdfa/ns/property#"
+
+PDF_VERSION = "1.7"
+"""PDF/A-2 is based on PDF 1.7; central print services refuse PDF 2.0."""
+
+SRGB_IDENTIFIER = "sRGB IEC61966-2.1"
+
+# ISO 19005-2, 6.3.1 and 6.5.1: annotation and action types a PDF/A-2 file must not hold.
+FORBIDDEN_ANNOTATIONS = frozenset({"/3D", "/Sound", "/Screen", "/Movie", "/RichMedia"})
+FORBIDDEN_ACTIONS = frozenset(
+    {
+        "/Launch",
+        "/Sound",
+        "/Movie",
+        "/ResetForm",
+        "/ImportData",
+        "/Hide",
+        "/SetOCGState",
+        "/Rendition",
+        "/Trans",
+        "/GoTo3DView",
+        "/JavaScript",
+        "/SetState",
+        "/NOP",
+        "/RichMediaExecute",
+    }
+)
+
+# Annotation flags (ISO 32000-1, 12.5.3): Print must be set; Invisible, Hidden, NoView and
+# ToggleNoView must not, or the printed page and the screen could differ.
+PRINT_FLAG = 4
+HIDING_FLAGS = 1 | 2 | 32 | 256
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+_PDFUA_SCHEMA = f"""<rdf:li xmlns:rdf="{NS_RDF}"
+    xmlns:pdfaSchema="{NS_SCHEMA}" xmlns:pdfaProperty="{NS_PROPERTY}"
+    rdf:parseType="Resource">
+  <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+  <pdfaSchema:namespaceURI>{NS_PDFUAID}</pdfaSchema:namespaceURI>
+  <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+  <pdfaSchema:property>
+   <rdf:Seq>
+    <rdf:li rdf:parseType="Resource">
+     <pdfaProperty:name>part</pdfaProperty:name>
+     <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+     <pdfaProperty:category>internal</pdfaProperty:category>
+     <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+    </rdf:li>
+   </rdf:Seq>
+  </pdfaSchema:property>
+ </rdf:li>"""
+
+
+def make_pdfa(pdf: pikepdf.Pdf, *, conformance: Literal["B", "A"] = "B", ua: bool = False) -> None:
+    """Make ``pdf`` a PDF/A-2 file of the given conformance level, and PDF/UA-1 when ``ua``.
+
+    Call after ``metadata.write_metadata`` (which replaces the XMP packet) and after the
+    attachments are appended, so their annotations are mended too. Level A and PDF/UA
+    need a tagged PDF; this raises ``ValueError`` for an untagged one instead of writing
+    a claim that is not true.
+    """
+    if conformance not in ("A", "B"):
+        raise ValueError(f"conformance must be 'A' or 'B', not {conformance!r}")
+    if (conformance == "A" or ua) and not is_tagged(pdf):
+        raise ValueError("PDF/A-2a and PDF/UA-1 need a tagged PDF (/StructTreeRoot, /MarkInfo)")
+    _write_claim(pdf, conformance, ua)
+    _set_output_intent(pdf)
+    _mend_catalog(pdf)
+    for page in pdf.pages:
+        _mend_page(page.obj)
+
+
+def save_pdf(pdf: pikepdf.Pdf, *, deterministic: bool) -> bytes:
+    """Write ``pdf`` as PDF 1.7 and return the bytes.
+
+    With ``deterministic`` the /ID is an MD5 digest of the written file, so the same
+    document gives the same bytes; without it qpdf makes a fresh one.
+    """
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        force_version=PDF_VERSION,
+        # Object streams make letters about a quarter smaller and PDF/A-2 allows them.
+        object_stream_mode=ObjectStreamMode.generate,
+        compress_streams=True,
+        # pikepdf would otherwise rewrite the XMP packet after make_pdfa wrote it.
+        fix_metadata_version=False,
+        encryption=False,
+        deterministic_id=deterministic,
+    )
+    return out.getvalue()
+
+
+def pdfa_claim(pdf: pikepdf.Pdf) -> tuple[int, str] | None:
+    """The PDF/A part and conformance level ``pdf`` claims in XMP, e.g. ``(2, "B")``."""
+    root = _parse_xmp(pdf)
+    if root is None:
+        return None
+    part = _property(root, NS_PDFAID, "part")
+    if part is None or not part.strip().isdigit():
+        return None
+    return int(part), (_property(root, NS_PDFAID, "conformance") or "").strip()
+
+
+def pdfua_claim(pdf: pikepdf.Pdf) -> int | None:
+    """The PDF/UA part ``pdf`` claims in XMP, or None."""
+    root = _parse_xmp(pdf)
+    part = None if root is None else _property(root, NS_PDFUAID, "part")
+    return int(part) if part is not None and part.strip().isdigit() else None
+
+
+def is_tagged(pdf: pikepdf.Pdf) -> bool:
+    """Whether ``pdf`` has a structure tree and says it is marked."""
+    mark_info = pdf.Root.get("/MarkInfo")
+    marked = isinstance(mark_info, Dictionary) and bool(mark_info.get("/Marked", False))
+    return marked and "/StructTreeRoot" in pdf.Root
+
+
+# --- the claim -------------------------------------------------------------------------
+
+
+def _parse_xmp(pdf: pikepdf.Pdf) -> etree._Element | None:
+    packet = get_xmp(pdf)
+    if not packet:
+        return None
+    try:
+        return etree.fromstring(packet, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _property(root: etree._Element, ns: str, name: str) -> str | None:
+    """A simple XMP property, written either as an element or as an attribute."""
+    for description in root.iter(f"{{{NS_RDF}}}Description"):
+        value = description.get(f"{{{ns}}}{name}")
+        if value is not None:
+            return value
+        element = description.find(f"{{{ns}}}{name}")
+        if element is not None:
+            return element.text or ""
+    return None
+
+
+def _write_claim(pdf: pikepdf.Pdf, conformance: str, ua: bool) -> None:
+    root = _parse_xmp(pdf)
+    if root is None:
+        root = _xmp_from_docinfo(pdf)
+    rdf = root if root.tag == f"{{{NS_RDF}}}RDF" else root.find(f"{{{NS_RDF}}}RDF")
+    if rdf is None:
+        raise ValueError("the XMP packet has no rdf:RDF element")
+    _drop_claims(rdf)
+    claim = f"<pdfaid:part>2</pdfaid:part><pdfaid:conformance>{conformance}</pdfaid:conformance>"
+    namespaces = f'xmlns:pdfaid="{NS_PDFAID}"'
+    if ua:
+        claim += "<pdfuaid:part>1</pdfuaid:part>"
+        namespaces += f' xmlns:pdfuaid="{NS_PDFUAID}"'
+    rdf.append(
+        etree.fromstring(
+            f'<rdf:Description xmlns:rdf="{NS_RDF}" rdf:about="" {namespaces}>{claim}'
+            "</rdf:Description>",
+            _PARSER,
+        )
+    )
+    if ua:
+        _declare_pdfua_schema(rdf)
+    etree.indent(root, space=" ")
+    set_xmp(pdf, xpacket(etree.tostring(root, encoding="unicode")))
+
+
+def _xmp_from_docinfo(pdf: pikepdf.Pdf) -> etree._Element:
+    """An XMP packet equal to the Info dictionary, for a PDF that has none yet."""
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta.load_from_docinfo(pdf.docinfo)
+    root = _parse_xmp(pdf)
+    if root is None:
+        raise ValueError("could not make an XMP packet from the document information")
+    return root
+
+
+def _drop_claims(rdf: etree._Element) -> None:
+    """Remove earlier PDF/A and PDF/UA claims, so a file never claims two levels."""
+    for description in list(rdf.iter(f"{{{NS_RDF}}}Description")):
+        for name in list(description.attrib):
+            if name.startswith((f"{{{NS_PDFAID}}}", f"{{{NS_PDFUAID}}}")):
+                del description.attrib[name]
+        for child in list(description):
+            if child.tag.startswith((f"{{{NS_PDFAID}}}", f"{{{NS_PDFUAID}}}")):
+                description.remove(child)
+        keep = set(description.attrib) - {f"{{{NS_RDF}}}about"}
+        if len(description) == 0 and not keep and description.getparent() is rdf:
+            rdf.remove(description)
+
+
+def _declare_pdfua_schema(rdf: etree._Element) -> None:
+    """Declare the pdfuaid namespace in the PDF/A extension schema container (6.6.2.3)."""
+    for uri in rdf.iter(f"{{{NS_SCHEMA}}}namespaceURI"):
+        if (uri.text or "").strip() == NS_PDFUAID:
+            return
+    bag = rdf.find(f"{{{NS_RDF}}}Description/{{{NS_EXTENSION}}}schemas/{{{NS_RDF}}}Bag")
+    if bag is None:
+        description = etree.SubElement(
+            rdf,
+            f"{{{NS_RDF}}}Description",
+            {f"{{{NS_RDF}}}about": ""},
+            nsmap={"pdfaExtension": NS_EXTENSION},
+        )
+        schemas = etree.SubElement(description, f"{{{NS_EXTENSION}}}schemas")
+        bag = etree.SubElement(schemas, f"{{{NS_RDF}}}Bag")
+    bag.append(etree.fromstring(_PDFUA_SCHEMA, _PARSER))
+
+
+# --- output intent -------------------------------------------------------------------
+
+
+@functools.cache
+def srgb_profile() -> bytes:
+    """The bundled sRGB ICC profile (see srgb.icc.txt)."""
+    return Path(__file__).with_name("srgb.icc").read_bytes()
+
+
+def _set_output_intent(pdf: pikepdf.Pdf) -> None:
+    """Give DeviceRGB (and DeviceGray) a defined meaning: sRGB, as on every screen."""
+    profile = pdf.make_stream(srgb_profile(), N=3)
+    intent = Dictionary(
+        Type=Name.OutputIntent,
+        S=Name.GTS_PDFA1,
+        OutputConditionIdentifier=String(SRGB_IDENTIFIER),
+        RegistryName=String("http://www.color.org"),
+        Info=String(SRGB_IDENTIFIER),
+        DestOutputProfile=profile,
+    )
+    # One intent for the whole file: PDF/A-2 requires every intent to use the same profile.
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
+    for page in pdf.pages:
+        if "/OutputIntents" in page.obj:
+            del page.obj.OutputIntents
+
+
+# --- mending ---------------------------------------------------------------------------
+
+
+def _mend_catalog(pdf: pikepdf.Pdf) -> None:
+    root = pdf.Root
+    for key in ("/AA", "/Version", "/Requirements"):
+        if key in root:
+            del root[key]
+    open_action = root.get("/OpenAction")
+    if isinstance(open_action, Dictionary) and not is_allowed_action(open_action):
+        del root.OpenAction
+    names = root.get("/Names")
+    if isinstance(names, Dictionary) and "/JavaScript" in names:
+        del names.JavaScript
+    form = root.get("/AcroForm")
+    if isinstance(form, Dictionary):
+        for key in ("/XFA", "/NeedAppearances"):
+            if key in form:
+                del form[key]
+    _mend_optional_content(root)
+
+
+def _mend_optional_content(root: pikepdf.Dictionary) -> None:
+    """PDF/A-2 6.9: every layer configuration has a /Name and no automatic /AS states."""
+    properties = root.get("/OCProperties")
+    if not isinstance(properties, Dictionary):
+        return
+    configs = [properties.get("/D")]
+    configs += list(properties.get("/Configs", Array()))
+    for number, config in enumerate(configs):
+        if not isinstance(config, Dictionary):
+            continue
+        if "/AS" in config:
+            del config.AS
+        if "/Name" not in config:
+            config.Name = String("Default" if number == 0 else f"Configuration {number}")
+
+
+def _mend_page(page: pikepdf.Dictionary) -> None:
+    # /AA runs actions when a page opens; /Trans is a slide-show effect (ReportLab writes an
+    # empty one). Neither belongs in an archived letter, and validators cannot vouch for /Trans.
+    for key in ("/AA", "/Trans"):
+        if key in page:
+            del page[key]
+    annots = page.get("/Annots")
+    if not isinstance(annots, Array):
+        return
+    kept = [a for a in annots if isinstance(a, Dictionary) and _mend_annotation(a)]
+    if len(kept) != len(annots):
+        page.Annots = Array(kept)
+
+
+def _mend_annotation(annot: pikepdf.Dictionary) -> bool:
+    """Mend one annotation in place; False when it has to go."""
+    if str(annot.get("/Subtype", "")) in FORBIDDEN_ANNOTATIONS:
+        return False
+    flags = int(annot.get("/F", 0))
+    annot.F = (flags | PRINT_FLAG) & ~HIDING_FLAGS
+    if "/AA" in annot:
+        del annot.AA
+    action = annot.get("/A")
+    if isinstance(action, Dictionary) and not is_allowed_action(action):
+        del annot.A
+    return True
+
+
+def is_allowed_action(action: pikepdf.Dictionary, depth: int = 0) -> bool:
+    """Whether an action and every action chained after it are allowed in PDF/A-2."""
+    if depth > 32 or str(action.get("/S", "")) in FORBIDDEN_ACTIONS:
+        return False
+    following = action.get("/Next")
+    if isinstance(following, Dictionary):
+        following = [following]
+    if isinstance(following, (Array, list)):
+        return all(is_allowed_action(a, depth + 1) for a in following if isinstance(a, Dictionary))
+    return True

@@ -1,0 +1,139 @@
+"""The structure tree of a tagged PDF, written from what layout recorded while painting.
+
+Every marked-content id on a page and every link annotation already belongs to a structure
+element (``Painted.marks``, ``Painted.links``); this module writes those elements as
+``/StructElem`` objects, the parent tree that maps back from content to element, ``/MarkInfo``
+and the tab order, so assistive technology reads the letter in its logical order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+from letterpress.layout.page import Node
+from letterpress.layout.painter import Painted
+
+ATTRIBUTE_OWNERS = {"Scope": "/Table", "ListNumbering": "/List"}
+"""Structure attributes written to the PDF, and the standard owner each belongs to."""
+
+
+def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
+    """Add the structure tree of ``painted`` to ``pdf`` (opened from ``painted.pdf``)."""
+    pages = list(pdf.pages)
+    content = _content_by_node(painted)
+    annotations = _link_annotations(pages, painted)
+    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    writer = _Writer(pdf, pages, content, annotations)
+    document = writer.element(painted.document.structure, root)
+    document.Lang = pikepdf.String(painted.document.language)
+    root.K = Array([document])
+    root.ParentTree = writer.parent_tree(len(pages))
+    root.ParentTreeNextKey = writer.next_key
+    pdf.Root.StructTreeRoot = root
+    pdf.Root.MarkInfo = Dictionary(Marked=True)
+    for page in pages:
+        page.obj.Tabs = Name.S
+
+
+def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:
+    """For every element, its (page index, MCID) pairs in painting order."""
+    content: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for page_index, marks in enumerate(painted.marks):
+        for mcid, node in enumerate(marks):
+            content[id(node)].append((page_index, mcid))
+    return content
+
+
+def _link_annotations(
+    pages: list[pikepdf.Page], painted: Painted
+) -> dict[int, list[tuple[int, pikepdf.Object]]]:
+    """For every link element, its annotations with the index of their page."""
+    found: dict[int, list[tuple[int, pikepdf.Object]]] = defaultdict(list)
+    for page_index, (page, nodes) in enumerate(zip(pages, painted.links, strict=True)):
+        links = [a for a in page.obj.get("/Annots", []) if a.get("/Subtype") == Name.Link]
+        for annotation, node in zip(links, nodes, strict=True):
+            found[id(node)].append((page_index, annotation))
+    return found
+
+
+class _Writer:
+    def __init__(self, pdf, pages, content, annotations) -> None:
+        self.pdf = pdf
+        self.pages = pages
+        self.content = content
+        self.annotations = annotations
+        self.by_mcid: dict[int, dict[int, pikepdf.Object]] = defaultdict(dict)
+        self.object_refs: list[pikepdf.Object] = []
+        self.next_key = len(pages)
+
+    def element(self, node: Node, parent: pikepdf.Object) -> pikepdf.Object:
+        elem = self.pdf.make_indirect(
+            Dictionary(Type=Name.StructElem, S=Name("/" + node.role), P=parent)
+        )
+        if node.alt:
+            elem.Alt = pikepdf.String(node.alt)
+        attributes = _attributes(node)
+        if attributes is not None:
+            elem.A = attributes
+        kids = self._kids(node, elem)
+        if kids:
+            elem.K = Array([k for _, k in kids])
+            first_page = next((page for (page, _), _k in kids if page is not None), None)
+            if first_page is not None:
+                elem.Pg = self.pages[first_page].obj
+        return elem
+
+    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[tuple, pikepdf.Object]]:
+        kids: list[tuple[tuple, pikepdf.Object]] = []
+        own = self.content.get(id(node), [])
+        for page, mcid in own:
+            self.by_mcid[page][mcid] = elem
+            mcr = Dictionary(Type=Name.MCR, Pg=self.pages[page].obj, MCID=mcid)
+            kids.append(((page, mcid), mcr))
+        for page, annotation in self.annotations.get(id(node), []):
+            annotation.StructParent = self.next_key
+            self.object_refs.append(elem)
+            self.next_key += 1
+            objr = Dictionary(Type=Name.OBJR, Obj=annotation, Pg=self.pages[page].obj)
+            kids.append(((page, 10**9), objr))
+        for child in node.children:
+            child_elem = self.element(child, elem)
+            kids.append((self._first(child), child_elem))
+        if own:
+            # Text and inline elements (links) interleave in the order they were painted.
+            kids.sort(key=lambda kid: kid[0])
+        return kids
+
+    def _first(self, node: Node) -> tuple:
+        own = self.content.get(id(node))
+        if own:
+            return own[0]
+        firsts = [self._first(child) for child in node.children]
+        firsts = [f for f in firsts if f != (10**9, 0)]
+        return min(firsts, default=(10**9, 0))
+
+    def parent_tree(self, page_count: int) -> pikepdf.Object:
+        nums = Array()
+        for page in range(page_count):
+            marks = self.by_mcid.get(page, {})
+            nums.append(page)
+            nums.append(self.pdf.make_indirect(Array([marks[m] for m in sorted(marks)])))
+        for offset, elem in enumerate(self.object_refs):
+            nums.append(page_count + offset)
+            nums.append(elem)
+        return self.pdf.make_indirect(Dictionary(Nums=nums))
+
+
+def _attributes(node: Node) -> pikepdf.Object | None:
+    written = {k: v for k, v in node.attributes.items() if k in ATTRIBUTE_OWNERS}
+    if not written:
+        return None
+    owners: dict[str, Dictionary] = {}
+    for key, value in written.items():
+        owner = ATTRIBUTE_OWNERS[key]
+        owners.setdefault(owner, Dictionary(O=Name(owner)))["/" + key] = Name("/" + value)
+    values = list(owners.values())
+    return values[0] if len(values) == 1 else Array(values)

@@ -1,0 +1,98 @@
+"""What every part of the layout needs to know: fonts, labels, colours, and how to set text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from letterpress.body.blocks import Span
+from letterpress.labels import Labels
+from letterpress.layout.fonts import FontSet
+from letterpress.layout.geometry import MM
+from letterpress.layout.page import Item, Link, Node, Text
+from letterpress.layout.text import TextLine, break_lines
+
+BLACK = (0.0, 0.0, 0.0)
+GREY = (0.3, 0.3, 0.3)
+"""Secondary text (labels, footer): 8.6:1 against white, well above WCAG's 4.5:1."""
+ASCENT = 0.905
+DESCENT = 0.212
+"""Liberation Sans ascender and descender as a fraction of the font size."""
+
+
+@dataclass
+class Context:
+    fonts: FontSet
+    labels: Labels
+    language: str
+    hyphenation: str
+    accent: tuple[float, float, float] = BLACK
+    images: dict[str, Any] = field(default_factory=dict)
+
+    def lines(
+        self, spans: tuple[Span, ...], size: float, width: float, hyphenate: bool = True
+    ) -> list[TextLine]:
+        return break_lines(spans, self.fonts, size, width, self.hyphenation, hyphenate)
+
+    def width(self, text: str, size: float, bold: bool = False, italic: bool = False) -> float:
+        """Width of ``text`` in mm."""
+        return self.fonts.width(text, self.fonts.name(bold, italic), size) / MM
+
+    def line_items(
+        self,
+        line: TextLine,
+        x: float,
+        baseline: float,
+        size: float,
+        node: Node | None,
+        colour: tuple[float, float, float] = BLACK,
+        align_width: float | None = None,
+        align: str = "left",
+    ) -> list[Item]:
+        """Text (and link) items of one line whose baseline is at ``baseline`` mm."""
+        if align_width is not None and align != "left":
+            slack = align_width - line.width / MM
+            x += slack if align == "right" else slack / 2
+        items: list[Item] = []
+        links: dict[str, Node] = {}
+        for fragment in line.fragments:
+            target = node
+            if fragment.href and node is not None:
+                target = links.get(fragment.href) or _link_node(node, fragment.href, links)
+            items.append(
+                Text(x + fragment.x / MM, baseline, fragment.text, fragment.font, size, target,
+                     colour)
+            )
+            if fragment.href and target is not None and fragment.text.strip():
+                items.append(
+                    Link(
+                        x + fragment.x / MM,
+                        baseline - size * ASCENT / MM,
+                        fragment.width / MM,
+                        size * (ASCENT + DESCENT) / MM,
+                        fragment.href,
+                        target,
+                        fragment.text.strip(),
+                    )
+                )
+        return items
+
+    def plain(self, text: str, bold: bool = False, italic: bool = False) -> tuple[Span, ...]:
+        """Spans of a plain field (a name, an address line): lines become hard breaks."""
+        spans: list[Span] = []
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                spans.append(Span("\n"))
+            spans.append(Span(part, bold, italic))
+        return tuple(spans)
+
+
+def _link_node(parent: Node, href: str, links: dict[str, Node]) -> Node:
+    node = parent.add("Link", alt=href)
+    links[href] = node
+    return node
+
+
+def leading(size: float, factor: float = 1.35) -> float:
+    """Line distance in mm for text of ``size`` pt."""
+    return size * factor / MM

@@ -1,0 +1,101 @@
+"""Refusing text the letter's fonts cannot show, naming the character and where it stands.
+
+A missing glyph would print as an empty box or vanish; in a letter with legal weight that is
+worse than no letter, so it is an error before anything is drawn.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
+from letterpress.errors import LetterError, Problem
+from letterpress.layout.fonts import FontSet
+from letterpress.model import Letter
+
+
+def check_glyphs(letter: Letter, blocks: list[Block], fonts: FontSet) -> None:
+    problems: list[Problem] = []
+    for field, text, bold in _fields(letter):
+        char = fonts.missing(text, bold=bold)
+        if char is not None:
+            line = letter.source.line_of(field) if letter.source else None
+            path = letter.source.path if letter.source else None
+            if field.startswith("letterhead") and letter.letterhead.source is not None:
+                path, line = letter.letterhead.source, None
+            problems.append(Problem(path, line, field, _message(char)))
+    problems += _body_problems(letter, blocks, fonts)
+    if problems:
+        raise LetterError(problems)
+
+
+def _message(char: str) -> str:
+    name = unicodedata.name(char, "unnamed character")
+    return (
+        f"the character U+{ord(char):04X} ({name}) cannot be shown in the letter's font; "
+        "replace it or choose a letterhead font that has it"
+    )
+
+
+def _fields(letter: Letter) -> Iterator[tuple[str, str, bool]]:
+    yield "title", letter.title, True
+    yield "exempt", letter.exempt, False
+    if letter.recipient is not None:
+        for key in ("name", "attention", "email"):
+            yield f"recipient.{key}", getattr(letter.recipient, key), False
+        for i, line in enumerate(letter.recipient.address):
+            yield f"recipient.address.{i}", line, False
+    reference = letter.reference
+    for key in ("ours", "yours", "archive_code"):
+        yield f"reference.{key}", getattr(reference, key), False
+    if reference.case_officer is not None:
+        officer = reference.case_officer
+        yield "reference.case_officer", " ".join((officer.name, officer.phone, officer.email)), False
+    yield "closing", letter.closing or "", False
+    for i, person in enumerate(letter.signatories):
+        yield f"signatories.{i}.name", person.name, False
+        yield f"signatories.{i}.title", person.title, False
+    for i, attachment in enumerate(letter.attachments):
+        yield f"attachments.{i}", attachment.title, False
+    for i, copy in enumerate(letter.copies):
+        yield f"copies.{i}", " ".join([copy.name, copy.attention, *copy.address]), False
+    head = letter.letterhead
+    for key in ("name", "unit", "phone", "email", "web", "org_number", "account"):
+        yield f"letterhead.{key}", getattr(head, key), key == "name"
+    yield "letterhead.post_address", " ".join(head.post_address), False
+    yield "letterhead.visit_address", " ".join(head.visit_address), False
+
+
+def _body_problems(letter: Letter, blocks: list[Block], fonts: FontSet) -> list[Problem]:
+    source = letter.source
+    path = source.body_path if source else None
+    first = source.body_first_line if source else 1
+    body_lines = letter.body.split("\n")
+    problems: list[Problem] = []
+    for block_line, span in _spans(blocks):
+        char = fonts.missing(span.text, span.bold, span.italic)
+        if char is None:
+            continue
+        offset = next(
+            (i for i in range(block_line, len(body_lines)) if char in body_lines[i]), block_line
+        )
+        problems.append(Problem(path, first + offset, "body", _message(char)))
+    return problems
+
+
+def _spans(blocks: list[Block] | tuple[Block, ...]) -> Iterator[tuple[int, object]]:
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            for span in block.spans:
+                yield block.line, span
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                yield from _spans(item.blocks)
+        elif isinstance(block, Quote):
+            yield from _spans(block.blocks)
+        elif isinstance(block, Table):
+            for row in (block.header, *block.rows):
+                for cell in row:
+                    for span in cell:
+                        yield block.line, span

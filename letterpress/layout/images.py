@@ -1,0 +1,78 @@
+"""Logos and signature images: read with Pillow, made safe to embed, fitted without stretching.
+
+Palette images and transparency are converted to RGB(A), so ReportLab embeds them with a soft
+mask instead of a colour-key mask. Pixel counts are limited before decoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+
+from letterpress.errors import LetterError
+from letterpress.limits import MAX_IMAGE_PIXELS
+
+PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A decoded image ready to draw, and its natural aspect ratio."""
+
+    key: str
+    image: PILImage.Image
+    width_px: int
+    height_px: int
+
+    def fit(self, max_width: float, max_height: float) -> tuple[float, float]:
+        """The largest width and height (mm) inside the box that keep the aspect ratio."""
+        scale = min(max_width / self.width_px, max_height / self.height_px)
+        return self.width_px * scale, self.height_px * scale
+
+
+def picture(path: Path, source: Path | None, field: str, line: int | None) -> Picture:
+    """The image at ``path``; a clear error naming ``field`` when it cannot be used."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise LetterError.at(source, line, field, f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return _load(path, stat.st_mtime_ns, stat.st_size)
+    except PILImage.DecompressionBombError:
+        raise LetterError.at(
+            source, line, field,
+            f"{path} has more than {MAX_IMAGE_PIXELS} pixels; scale it down",
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise LetterError.at(
+            source, line, field, f"{path} is not a PNG or JPEG image that can be read ({exc})"
+        ) from None
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path, mtime_ns: int, size: int) -> Picture:
+    data = path.read_bytes()
+    with PILImage.open(path) as opened:
+        if opened.format not in ("PNG", "JPEG"):
+            raise ValueError(f"the format is {opened.format}; use PNG or JPEG")
+        opened.load()
+        image = _normalised(opened)
+    key = "img" + hashlib.sha1(data).hexdigest()[:12]
+    return Picture(key, image, image.width, image.height)
+
+
+def _normalised(image: PILImage.Image) -> PILImage.Image:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha:
+        converted = image.convert("RGBA")
+        if converted.getchannel("A").getextrema() == (255, 255):
+            return converted.convert("RGB")
+        return converted
+    if image.mode in ("RGB", "L"):
+        return image.copy()
+    return image.convert("RGB")

@@ -1,0 +1,114 @@
+"""Laying out a whole letter: page 1's fixed parts, the flowing body, the later pages."""
+
+from __future__ import annotations
+
+from letterpress.body.blocks import Block, Span
+from letterpress.labels import labels
+from letterpress.layout import geometry as g
+from letterpress.layout.address import address_items
+from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
+from letterpress.layout.closing import closing_chunks
+from letterpress.layout.context import BLACK, Context
+from letterpress.layout.flow import Frame, paginate
+from letterpress.layout.fonts import font_set
+from letterpress.layout.footer import footer_items, header_items, page_number_items
+from letterpress.layout.glyphs import check_glyphs
+from letterpress.layout.letterhead import letterhead_items
+from letterpress.layout.page import Document, Item, Node, Page
+from letterpress.layout.reference import reference_items
+from letterpress.model import Letter
+from letterpress.options import Options
+
+MIN_TEXT_CONTRAST = 4.5
+
+
+def compose(letter: Letter, blocks: list[Block], options: Options | None = None) -> Document:
+    """Every page of ``letter`` with its items and the structure tree they belong to."""
+    if letter.recipient is None:
+        raise ValueError("a merge letter must be expanded (load.merge.expand) before layout")
+    language = letter.language
+    ctx = Context(
+        fonts=font_set(letter.letterhead),
+        labels=labels(language),
+        language=language,
+        hyphenation=labels(language).hyphenation,
+        accent=_accent(letter.letterhead.colour),
+    )
+    check_glyphs(letter, blocks, ctx.fonts)
+    root = Node("Document")
+    first: list[Item] = letterhead_items(ctx, letter.letterhead, root)
+    address, address_bottom = address_items(ctx, letter.recipient, root)
+    reference, reference_bottom = reference_items(letter, ctx, root)
+    first += address + reference
+    title_top = max(g.TITLE_MIN_TOP, max(address_bottom, reference_bottom) + g.TITLE_CLEARANCE)
+    title = text_chunks(
+        ctx,
+        ctx.lines((Span(letter.title, bold=True),), g.TITLE_FONT_SIZE, g.TEXT_WIDTH),
+        g.TITLE_FONT_SIZE,
+        g.LEFT,
+        root.add("H1"),
+        keep_all=True,
+    )
+    body = root.add("Sect", attributes={"letterpress": "body"})
+    chunks = title + block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
+    chunks += closing_chunks(ctx, letter, root)
+    placed = paginate(
+        chunks,
+        Frame(title_top, g.BODY_BOTTOM_FIRST),
+        Frame(g.BODY_TOP_LATER, g.BODY_BOTTOM_LATER),
+    )
+    footer = footer_items(letter.letterhead, ctx, root)
+    pages = _pages(ctx, letter, first, footer, placed)
+    return Document(
+        pages=pages,
+        structure=root,
+        images=ctx.images,
+        title=letter.title,
+        author=letter.letterhead.name,
+        subject=_subject(letter),
+        language=ctx.labels.language_tag,
+    )
+
+
+def _pages(ctx: Context, letter: Letter, first: list[Item], footer: list[Item],
+           placed: list) -> list[Page]:
+    total = len(placed)
+    pages: list[Page] = []
+    for number, chunks in enumerate(placed, start=1):
+        page = Page()
+        if number == 1:
+            page.items += first
+        else:
+            page.items += header_items(letter.letterhead, letter.reference.ours, ctx, number,
+                                       total)
+        for chunk, top in chunks:
+            page.items += place(chunk, top)
+        if number == 1:
+            page.items += footer
+            if total > 1:
+                page.items += page_number_items(ctx, 1, total, g.PAGE_NUMBER_FIRST_BASELINE)
+        pages.append(page)
+    return pages
+
+
+def _subject(letter: Letter) -> str:
+    ours = letter.reference.ours
+    return f"{letter.title} ({ours})" if ours else letter.title
+
+
+def _accent(colour: str | None) -> tuple[float, float, float]:
+    """The letterhead's colour, or black when it is too light to read as text on white."""
+    if not colour:
+        return BLACK
+    rgb = tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    if _contrast_with_white(rgb) < MIN_TEXT_CONTRAST:
+        return BLACK
+    return (rgb[0], rgb[1], rgb[2])
+
+
+def _contrast_with_white(rgb: tuple[float, ...]) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2])
+    return 1.05 / (luminance + 0.05)

@@ -1,0 +1,233 @@
+"""Breaking styled text into ragged-right lines, with Norwegian hyphenation.
+
+Words are hyphenated with pyphen's dictionary for the letter's language when that fills a line
+better; a word or URL longer than the whole line is broken inside the margins, preferably after
+``/ . - _ ? & = #``, never pushed past the edge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pyphen
+
+from letterpress.body.blocks import Span
+from letterpress.layout.fonts import FontSet
+from letterpress.layout.geometry import MM
+
+_SPACES = re.compile(r"([ \t]+)")
+_WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
+_URL_BREAKS = "/.-_?&=#"
+MIN_HYPHENATED = 6
+"""Words shorter than this are never hyphenated."""
+WELL_FILLED = 0.9
+"""A line filled this far is left as it is rather than hyphenating the next word."""
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Text in one font on a line, ``x`` points from the line's start."""
+
+    x: float
+    text: str
+    font: str
+    width: float
+    href: str | None = None
+
+
+@dataclass
+class TextLine:
+    fragments: list[Fragment] = field(default_factory=list)
+    width: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return "".join(f.text for f in self.fragments)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    font: str
+    href: str | None
+
+
+@lru_cache(maxsize=4)
+def hyphenator(language: str) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=language, left=2, right=3)
+
+
+def break_lines(
+    spans: tuple[Span, ...],
+    fonts: FontSet,
+    size: float,
+    width_mm: float,
+    language: str,
+    hyphenate: bool = True,
+) -> list[TextLine]:
+    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``."""
+    return _LineBreaker(fonts, size, width_mm * MM, language, hyphenate).run(spans)
+
+
+class _LineBreaker:
+    def __init__(
+        self, fonts: FontSet, size: float, width: float, language: str, hyphenate: bool
+    ) -> None:
+        self.hyphenate = hyphenate
+        self.fonts = fonts
+        self.size = size
+        self.limit = width
+        self.language = language
+        self.lines: list[TextLine] = []
+        self.current: list[_Piece] = []
+        self.used = 0.0
+        self.pending_space: _Piece | None = None
+
+    def width(self, piece: _Piece) -> float:
+        return self.fonts.width(piece.text, piece.font, self.size)
+
+    def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
+        for box in _boxes(spans, self.fonts):
+            if box == "break":
+                self.flush(force=True)
+            elif box == "space":
+                if self.current:
+                    self.pending_space = _Piece(" ", self.current[-1].font, None)
+            else:
+                self.place(box)
+        self.flush(force=False)
+        return self.lines or [TextLine()]
+
+    def place(self, box: list[_Piece]) -> None:
+        while box:
+            space = self.width(self.pending_space) if self.pending_space and self.current else 0.0
+            box_width = sum(self.width(p) for p in box)
+            if self.used + space + box_width <= self.limit:
+                self.append(box, space)
+                return
+            head, tail = self.split(box, self.limit - self.used - space)
+            if head:
+                self.append(head, space)
+                self.flush(force=True)
+                box = tail
+            elif self.current:
+                self.flush(force=True)
+            else:
+                head, tail = self.force_split(box)
+                self.append(head, 0.0)
+                self.flush(force=True)
+                box = tail
+
+    def append(self, box: list[_Piece], space: float) -> None:
+        if self.current and self.pending_space is not None:
+            self.current.append(self.pending_space)
+            self.used += space
+        self.pending_space = None
+        self.current.extend(box)
+        self.used += sum(self.width(p) for p in box)
+
+    def flush(self, *, force: bool) -> None:
+        if self.current or force:
+            self.lines.append(self.make_line(self.current))
+        self.current, self.used, self.pending_space = [], 0.0, None
+
+    def make_line(self, pieces: list[_Piece]) -> TextLine:
+        line = TextLine()
+        x = 0.0
+        for piece in _join(pieces):
+            width = self.width(piece)
+            line.fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
+            x += width
+        line.width = x
+        return line
+
+    def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
+        """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""
+        if len(box) != 1 or not self.hyphenate or self.used >= WELL_FILLED * self.limit:
+            return [], box
+        piece = box[0]
+        match = _WORD.match(piece.text)
+        if not match or len(match.group(2)) < MIN_HYPHENATED:
+            return [], box
+        lead, word, _trail = match.groups()
+        for position in reversed(_hyphen_positions(word, self.language)):
+            cut = len(lead) + position
+            head_text = piece.text[:cut]
+            hyphen = "" if head_text.endswith("-") else "-"
+            head = _Piece(head_text + hyphen, piece.font, piece.href)
+            if self.width(head) <= room:
+                return [head], [_Piece(piece.text[cut:], piece.font, piece.href)]
+        return [], box
+
+    def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
+        """Break a box wider than a whole line: at a URL-like break if one fits, else anywhere."""
+        head: list[_Piece] = []
+        room = self.limit
+        for index, piece in enumerate(box):
+            width = self.width(piece)
+            if width <= room:
+                head.append(piece)
+                room -= width
+                continue
+            cut = self.fitting_prefix(piece, room)
+            if cut == 0 and not head:
+                cut = 1
+            if cut:
+                head.append(_Piece(piece.text[:cut], piece.font, piece.href))
+            rest = [_Piece(piece.text[cut:], piece.font, piece.href)] if piece.text[cut:] else []
+            return head, rest + box[index + 1 :]
+        return head, []
+
+    def fitting_prefix(self, piece: _Piece, room: float) -> int:
+        fits = 0
+        for end in range(1, len(piece.text) + 1):
+            if self.fonts.width(piece.text[:end], piece.font, self.size) > room:
+                break
+            fits = end
+        nice = max((piece.text.rfind(c, 0, fits) for c in _URL_BREAKS), default=-1)
+        if nice >= fits // 2 and nice > 0:
+            return nice + 1
+        return fits
+
+
+def _hyphen_positions(word: str, language: str) -> list[int]:
+    return list(hyphenator(language).positions(word))
+
+
+def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
+    """Words (runs of pieces with no space between), "space" and "break" tokens."""
+    tokens: list[list[_Piece] | str] = []
+    box: list[_Piece] = []
+    for span in spans:
+        if span.is_break:
+            if box:
+                tokens.append(box)
+                box = []
+            tokens.append("break")
+            continue
+        font = fonts.name(span.bold, span.italic)
+        for part in _SPACES.split(span.text):
+            if not part:
+                continue
+            if part.isspace():
+                if box:
+                    tokens.append(box)
+                    box = []
+                tokens.append("space")
+            else:
+                box.append(_Piece(part, font, span.href))
+    if box:
+        tokens.append(box)
+    return tokens
+
+
+def _join(pieces: list[_Piece]) -> list[_Piece]:
+    joined: list[_Piece] = []
+    for piece in pieces:
+        if joined and (joined[-1].font, joined[-1].href) == (piece.font, piece.href):
+            joined[-1] = _Piece(joined[-1].text + piece.text, piece.font, piece.href)
+        else:
+            joined.append(piece)
+    return joined

@@ -1,0 +1,380 @@
+"""Delivering messages over SMTP: one connection for a batch, a timeout on every network step,
+bounded retries of temporary failures, and no password in any message, log or exception.
+
+A reply of the 4xx class, a dropped connection or a timeout is temporary: the message is
+tried again, after a delay that doubles each time, up to a fixed number of attempts. A 5xx
+reply is permanent: that recipient (or, for a refused sender or message, the message) is
+reported and the batch goes on. A server that cannot be used at all (not reachable after
+every attempt, no STARTTLS, an untrusted certificate, a refused login) stops the sending of
+the batch with one clear error; the messages not sent are sent by the next run.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import os
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+TlsMode = Literal["starttls", "ssl", "none"]
+TLS_MODES: tuple[TlsMode, ...] = ("starttls", "ssl", "none")
+DEFAULT_PORTS: dict[TlsMode, int] = {"starttls": 587, "ssl": 465, "none": 25}
+USER_VARIABLE = "LETTERPRESS_SMTP_USER"
+PASSWORD_VARIABLE = "LETTERPRESS_SMTP_PASSWORD"  # noqa: S105 - the name, not a password
+
+
+class Secret:
+    """A password that shows as ``***`` wherever it is printed, logged or put in a repr."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+class SmtpError(Exception):
+    """The SMTP server cannot be used; no message of the batch can be delivered through it."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to deliver."""
+
+    host: str
+    port: int
+    tls: TlsMode = "starttls"
+    user: str = ""
+    password: Secret | None = None
+    timeout: float = 30.0
+    """Seconds any one network step (connect, handshake, command, reply) may take."""
+    attempts: int = 4
+    """Tries of one message before a temporary failure is reported."""
+    retry_delay: float = 2.0
+    """Seconds before the second try; each later try waits twice as long as the one before."""
+    cafile: Path | None = None
+    """PEM file of the certificate authorities to trust instead of the system's."""
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    """A ready TLS context; takes precedence over ``cafile``."""
+
+    @property
+    def where(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_server(text: str, tls: TlsMode) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT`` or ``[IPv6]:PORT``; the port defaults to that of ``tls``."""
+    text = text.strip()
+    host, port = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":")
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    if not host:
+        raise ValueError(f"{text!r} names no server; write HOST or HOST:PORT")
+    if not port:
+        return host, DEFAULT_PORTS[tls]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{port!r} is not a port number (1-65535)")
+    return host, int(port)
+
+
+def credentials_from_environment(
+    environ: dict[str, str] | os._Environ[str] = os.environ,
+) -> tuple[str, Secret | None]:
+    """The user and password from the environment; ``ValueError`` if only one is set."""
+    user = environ.get(USER_VARIABLE, "")
+    password = environ.get(PASSWORD_VARIABLE, "")
+    if bool(user) != bool(password):
+        missing = PASSWORD_VARIABLE if user else USER_VARIABLE
+        raise ValueError(f"{missing} is not set; set both {USER_VARIABLE} and "
+                         f"{PASSWORD_VARIABLE}, or neither")
+    return user, Secret(password) if password else None
+
+
+@dataclass
+class Delivery:
+    """What became of one message."""
+
+    accepted: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    """Permanently refused recipients and the server's reply."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Recipients still failing temporarily after the last attempt, and why."""
+
+
+class Journal(Protocol):
+    """Told what happens to a message while it happens, so that it can be recorded."""
+
+    def sending(self, recipients: list[str]) -> None: ...
+    def delivered(self, recipients: list[str]) -> None: ...
+    def refused(self, recipients: list[str]) -> None: ...
+
+
+class _Temporary(Exception):
+    def __init__(self, reason: str, connecting: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.connecting = connecting
+
+
+class _Permanent(Exception):
+    pass
+
+
+class Mailer:
+    """One SMTP connection, opened on the first message and kept for the whole batch."""
+
+    def __init__(
+        self, settings: SmtpSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        _refuse_clear_password(settings)
+        self.settings = settings
+        self._sleep = sleep
+        self._connection: smtplib.SMTP | None = None
+        self._broken: str | None = None
+        self._secrets = _secret_forms(settings)
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say goodbye to the server, or just drop the connection if it no longer answers."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+
+    def send(
+        self, sender: str, recipients: list[str], data: bytes, journal: Journal
+    ) -> Delivery:
+        """Deliver ``data`` to ``recipients``; ``SmtpError`` when the server cannot be used."""
+        if self._broken:
+            raise SmtpError(self._broken)
+        delivery = Delivery()
+        pending = list(recipients)
+        reason, connecting = "", False
+        for attempt in range(max(1, self.settings.attempts)):
+            if attempt:
+                self._sleep(self.settings.retry_delay * 2 ** (attempt - 1))
+            try:
+                pending = self._transaction(sender, pending, data, journal, delivery)
+            except _Temporary as exc:
+                reason, connecting = exc.reason, exc.connecting
+                continue
+            if not pending:
+                return delivery
+            reason, connecting = delivery.failed.pop("", ""), False
+        if connecting:
+            self._broken = reason
+            raise SmtpError(reason)
+        delivery.failed.update({address: reason for address in pending})
+        return delivery
+
+    def _transaction(
+        self, sender: str, pending: list[str], data: bytes, journal: Journal, delivery: Delivery
+    ) -> list[str]:
+        """One MAIL/RCPT/DATA exchange; returns the recipients to try again."""
+        connection = self._connect()
+        journal.sending(pending)
+        try:
+            refusals = connection.sendmail(sender, pending, data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refusals = exc.recipients
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            journal.refused(pending)
+            return self._whole_message_refused(exc, pending, delivery)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise _Temporary(self._scrub(f"the connection to {self.settings.where} was lost "
+                                         f"({_describe(exc)})")) from None
+        return self._settle(pending, refusals, journal, delivery)
+
+    def _settle(
+        self, pending: list[str], refusals: dict[str, tuple[int, bytes]], journal: Journal,
+        delivery: Delivery,
+    ) -> list[str]:
+        accepted = [address for address in pending if address not in refusals]
+        if accepted:
+            journal.delivered(accepted)
+            delivery.accepted.extend(accepted)
+        if refusals:
+            journal.refused(list(refusals))
+        again = []
+        for address, (code, reply) in refusals.items():
+            text = self._scrub(_reply(code, reply))
+            if 500 <= code < 600:
+                delivery.refused[address] = text
+            else:
+                again.append(address)
+                delivery.failed[""] = text
+        return again
+
+    def _whole_message_refused(
+        self, exc: smtplib.SMTPResponseException, pending: list[str], delivery: Delivery
+    ) -> list[str]:
+        text = self._scrub(_reply(exc.smtp_code, exc.smtp_error))
+        if exc.smtp_code == 421:
+            self._drop()
+        if 500 <= exc.smtp_code < 600:
+            delivery.refused.update({address: text for address in pending})
+            return []
+        raise _Temporary(text)
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is not None:
+            return self._connection
+        settings = self.settings
+        try:
+            connection = self._open()
+        except ssl.SSLCertVerificationError as exc:
+            raise SmtpError(
+                f"the certificate of {settings.where} is not trusted ({exc.verify_message}); "
+                "give --cafile with the certificate of the authority that issued it"
+            ) from None
+        except ssl.SSLError as exc:
+            raise SmtpError(self._scrub(
+                f"TLS with {settings.where} failed ({exc.reason or exc}); check --tls"
+            )) from None
+        except socket.gaierror:
+            raise SmtpError(f"the SMTP server {settings.host!r} is not known; check --smtp") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _Temporary(self._scrub(
+                f"cannot connect to the SMTP server {settings.where}: {_describe(exc)}"
+            ), connecting=True) from None
+        self._connection = connection
+        return connection
+
+    def _open(self) -> smtplib.SMTP:
+        settings = self.settings
+        hostname = socket.gethostname()
+        if settings.tls == "ssl":
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, local_hostname=hostname,
+                timeout=settings.timeout, context=self._context(),
+            )
+        else:
+            connection = smtplib.SMTP(
+                settings.host, settings.port, local_hostname=hostname, timeout=settings.timeout
+            )
+        try:
+            self._greet(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _greet(self, connection: smtplib.SMTP) -> None:
+        settings = self.settings
+        connection.ehlo()
+        if settings.tls == "starttls":
+            if not connection.has_extn("starttls"):
+                raise SmtpError(
+                    f"{settings.where} does not offer STARTTLS, so the password and the letters "
+                    "would travel unencrypted; use --tls ssl, or the server's submission port"
+                )
+            connection.starttls(context=self._context())
+            connection.ehlo()
+        if settings.user and settings.password is not None:
+            self._login(connection)
+
+    def _login(self, connection: smtplib.SMTP) -> None:
+        settings = self.settings
+        assert settings.password is not None
+        if not connection.has_extn("auth"):
+            raise SmtpError(f"{settings.where} does not offer AUTH; unset {USER_VARIABLE} and "
+                            f"{PASSWORD_VARIABLE} if it needs no login")
+        try:
+            connection.login(settings.user, settings.password.reveal())
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SmtpError(self._scrub(
+                f"{settings.where} refused the login of {settings.user!r} "
+                f"({_reply(exc.smtp_code, exc.smtp_error)}); check {USER_VARIABLE} and "
+                f"{PASSWORD_VARIABLE}"
+            )) from None
+        except smtplib.SMTPNotSupportedError:
+            raise SmtpError(f"{settings.where} offers no login method letterpress knows") from None
+
+    def _context(self) -> ssl.SSLContext:
+        settings = self.settings
+        if settings.ssl_context is not None:
+            return settings.ssl_context
+        cafile = str(settings.cafile) if settings.cafile else None
+        return ssl.create_default_context(cafile=cafile)
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def _refuse_clear_password(settings: SmtpSettings) -> None:
+    if settings.tls == "none" and settings.password is not None and not _loopback(settings.host):
+        raise SmtpError(
+            f"will not send the password to {settings.where} unencrypted; "
+            "use --tls starttls or --tls ssl"
+        )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret_forms(settings: SmtpSettings) -> list[str]:
+    """The password as text and in each encoding a login sends it in."""
+    if settings.password is None or not settings.password.reveal():
+        return []
+    password = settings.password.reveal()
+    plain = f"\0{settings.user}\0{password}"
+    forms = [password, plain]
+    forms += [base64.b64encode(form.encode()).decode() for form in (password, plain)]
+    return sorted(forms, key=len, reverse=True)
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {' '.join(text.split())}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running, and is the port right?)"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc.smtp_code, exc.smtp_error)
+    return getattr(exc, "strerror", None) or exc.__class__.__name__

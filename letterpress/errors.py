@@ -33,7 +33,5 @@ class LetterError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
-    def at(
-        cls, path: Path | None, line: int | None, field: str, message: str
-    ) -> LetterError:
+    def at(cls, path: Path | None, line: int | None, field: str, message: str) -> LetterError:
         return cls(Problem(path, line, field, message))

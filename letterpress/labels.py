@@ -39,12 +39,32 @@ class Labels:
 
 
 _NORWEGIAN_MONTHS = (
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
 )
 _ENGLISH_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 LABELS: dict[str, Labels] = {
@@ -116,8 +136,7 @@ LABELS: dict[str, Labels] = {
         web="Website",
         account="Account",
         approved=(
-            "The document is electronically approved and therefore has no handwritten "
-            "signatures."
+            "The document is electronically approved and therefore has no handwritten signatures."
         ),
         language_tag="en",
         hyphenation="en_GB",
@@ -148,5 +167,5 @@ def long_date(day: dt.date, language: str) -> str:
 
 
 def page_label(language: str, number: int, total: int) -> str:
-    """"Side 2 av 3" / "Page 2 of 3"."""
+    """ "Side 2 av 3" / "Page 2 of 3"."""
     return LABELS[language].page.format(n=number, m=total)

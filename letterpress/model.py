@@ -37,9 +37,7 @@ def _resolve_file(value: Path, info: ValidationInfo) -> Path:
     if base is not None and not path.is_absolute():
         path = base / path
     if not path.is_file():
-        raise ValueError(
-            f"file not found: {path} (paths are relative to the file that names them)"
-        )
+        raise ValueError(f"file not found: {path} (paths are relative to the file that names them)")
     return path
 
 
@@ -175,7 +173,7 @@ class Fonts(Strict):
 
 def _colour(value: str) -> str:
     if not HEX_COLOUR.match(value):
-        raise ValueError(f"{value!r} is not a colour; write it as \"#rrggbb\", e.g. \"#1a3c6e\"")
+        raise ValueError(f'{value!r} is not a colour; write it as "#rrggbb", e.g. "#1a3c6e"')
     return value.lower()
 
 
@@ -195,7 +193,7 @@ class Letterhead(Strict):
     account: Text = Field("", description="Kontonummer (0000 00 00000)")
     fonts: Fonts | None = Field(None, description="TrueType fonts (default: Liberation Sans)")
     colour: Annotated[str, AfterValidator(_colour)] | None = Field(
-        None, description="Accent colour, \"#rrggbb\""
+        None, description='Accent colour, "#rrggbb"'
     )
     source: Path | None = Field(None, exclude=True, description="The file it was read from")
 

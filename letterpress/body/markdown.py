@@ -84,7 +84,9 @@ def _table(node: SyntaxTreeNode) -> Table:
     align: tuple[Align, ...] = ()
     for section in node.children:
         for row in section.children:
-            cells = tuple(_inline(cell.children[0]) if cell.children else () for cell in row.children)
+            cells = tuple(
+                _inline(cell.children[0]) if cell.children else () for cell in row.children
+            )
             if section.type == "thead":
                 header = cells
                 align = tuple(_align(cell.attrs.get("style", "")) for cell in row.children)
@@ -125,9 +127,7 @@ def _walk(
             _walk(node.children, out, bold=bold, italic=True, href=href)
         elif kind == "link":
             _walk(node.children, out, bold=bold, italic=italic, href=str(node.attrs["href"]))
-        elif kind == "image":
-            _walk(node.children, out, bold=bold, italic=italic, href=href)
-        elif node.children:
+        elif kind == "image" or node.children:
             _walk(node.children, out, bold=bold, italic=italic, href=href)
 
 

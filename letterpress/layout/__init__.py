@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from letterpress.layout.letter import compose
-from letterpress.layout.painter import Painted, paint
 from letterpress.layout.page import Document, Node
+from letterpress.layout.painter import Painted, paint
 
 __all__ = ["Document", "Node", "Painted", "compose", "paint"]

@@ -66,8 +66,9 @@ def text_chunks(
     return chunks
 
 
-def block_chunks(ctx: Context, blocks: list[Block] | tuple[Block, ...], measure: Measure,
-                 parent: Node) -> list[Chunk]:
+def block_chunks(
+    ctx: Context, blocks: list[Block] | tuple[Block, ...], measure: Measure, parent: Node
+) -> list[Chunk]:
     """Chunks of ``blocks`` set in ``measure``, their structure added under ``parent``."""
     chunks: list[Chunk] = []
     for block in blocks:
@@ -89,8 +90,13 @@ def _block(ctx: Context, block: Block, measure: Measure, parent: Node) -> list[C
     return _table(ctx, block, measure, parent)
 
 
-def paragraph(ctx: Context, spans: tuple[Span, ...], measure: Measure, node: Node,
-              space_before: float = g.PARAGRAPH_GAP) -> list[Chunk]:
+def paragraph(
+    ctx: Context,
+    spans: tuple[Span, ...],
+    measure: Measure,
+    node: Node,
+    space_before: float = g.PARAGRAPH_GAP,
+) -> list[Chunk]:
     lines = ctx.lines(spans, g.BODY_FONT_SIZE, measure.width)
     return text_chunks(ctx, lines, g.BODY_FONT_SIZE, measure.x, node, space_before=space_before)
 
@@ -101,12 +107,12 @@ def _heading(ctx: Context, block: Heading, measure: Measure, parent: Node) -> li
     node = parent.add(f"H{min(block.level + 1, 6)}")
     spans = tuple(replace(span, bold=True, italic=False) for span in block.spans)
     lines = ctx.lines(spans, size, measure.width, hyphenate=False)
-    return text_chunks(ctx, lines, size, measure.x, node, space_before=HEADING_SPACE,
-                       keep_all=True)
+    return text_chunks(ctx, lines, size, measure.x, node, space_before=HEADING_SPACE, keep_all=True)
 
 
-def _list(ctx: Context, block: ListBlock, measure: Measure, parent: Node, depth: int
-          ) -> list[Chunk]:
+def _list(
+    ctx: Context, block: ListBlock, measure: Measure, parent: Node, depth: int
+) -> list[Chunk]:
     node = parent.add("L", attributes={"ListNumbering": "Decimal" if block.ordered else "Disc"})
     chunks: list[Chunk] = []
     width = _label_width(ctx, block)
@@ -123,8 +129,13 @@ def _list(ctx: Context, block: ListBlock, measure: Measure, parent: Node, depth:
             else:
                 item_chunks.extend(_block(ctx, child, inner, body_node))
         if not item_chunks:
-            item_chunks = text_chunks(ctx, ctx.lines((), g.BODY_FONT_SIZE, inner.width),
-                                      g.BODY_FONT_SIZE, inner.x, body_node)
+            item_chunks = text_chunks(
+                ctx,
+                ctx.lines((), g.BODY_FONT_SIZE, inner.width),
+                g.BODY_FONT_SIZE,
+                inner.x,
+                body_node,
+            )
         _attach_label(ctx, item_chunks[0], label, measure.x, label_node)
         item_chunks[0].space_before = LIST_ITEM_GAP if index else g.PARAGRAPH_GAP
         chunks.extend(item_chunks)
@@ -157,8 +168,11 @@ def _quote(ctx: Context, block: Quote, measure: Measure, parent: Node) -> list[C
 
 def _rule(measure: Measure) -> Chunk:
     middle = RULE_HEIGHT / 2
-    return Chunk(RULE_HEIGHT, [Line(measure.x, middle, measure.x + measure.width, middle, 0.5,
-                                    GREY)], space_before=g.PARAGRAPH_GAP)
+    return Chunk(
+        RULE_HEIGHT,
+        [Line(measure.x, middle, measure.x + measure.width, middle, 0.5, GREY)],
+        space_before=g.PARAGRAPH_GAP,
+    )
 
 
 def _table(ctx: Context, table: Table, measure: Measure, parent: Node) -> list[Chunk]:
@@ -172,8 +186,9 @@ def _table(ctx: Context, table: Table, measure: Measure, parent: Node) -> list[C
     header = _row(ctx, _padded(table.header, columns), widths, align, measure, cells, bold=True)
     header.keep_with_next = True
     header.space_before = g.PARAGRAPH_GAP
-    repeat = _row(ctx, _padded(table.header, columns), widths, align, measure,
-                  [None] * columns, bold=True)
+    repeat = _row(
+        ctx, _padded(table.header, columns), widths, align, measure, [None] * columns, bold=True
+    )
     body = node.add("TBody")
     chunks = [header]
     for row in table.rows:
@@ -211,8 +226,17 @@ def _row(
         lines = ctx.lines(spans, size, width - 2 * pad)
         baseline = pad + size * ASCENT / g.MM
         for line in lines:
-            items.extend(ctx.line_items(line, x + pad, baseline, size, node,
-                                        align_width=width - 2 * pad, align=cell_align))
+            items.extend(
+                ctx.line_items(
+                    line,
+                    x + pad,
+                    baseline,
+                    size,
+                    node,
+                    align_width=width - 2 * pad,
+                    align=cell_align,
+                )
+            )
             baseline += height_of_line
         tallest = max(tallest, len(lines) * height_of_line)
         x += width

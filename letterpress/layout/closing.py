@@ -26,8 +26,15 @@ def closing_chunks(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
     if closing:
         node = root.add("P", attributes={"letterpress": "closing"})
         lines = ctx.lines(ctx.plain(closing), size, measure.width)
-        chunks += text_chunks(ctx, lines, size, measure.x, node, space_before=CLOSING_SPACE,
-                              keep_all=bool(letter.signatories))
+        chunks += text_chunks(
+            ctx,
+            lines,
+            size,
+            measure.x,
+            node,
+            space_before=CLOSING_SPACE,
+            keep_all=bool(letter.signatories),
+        )
     if letter.signatories:
         chunks += _signatories(ctx, letter, root)
     if letter.approved_electronically:
@@ -35,8 +42,10 @@ def closing_chunks(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
         lines = ctx.lines(ctx.plain(ctx.labels.approved, italic=True), size - 1, measure.width)
         chunks += text_chunks(ctx, lines, size - 1, measure.x, node, space_before=APPROVAL_SPACE)
     chunks += _listing(ctx, ctx.labels.attachments, [a.title for a in letter.attachments], root)
-    copies = [", ".join([c.name, *( [c.attention] if c.attention else []), *c.address])
-              for c in letter.copies]
+    copies = [
+        ", ".join([c.name, *([c.attention] if c.attention else []), *c.address])
+        for c in letter.copies
+    ]
     chunks += _listing(ctx, ctx.labels.copies, copies, root)
     return chunks
 
@@ -53,15 +62,15 @@ def _signatories(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
             column_items, column_height = _signatory(ctx, letter, signatory, x, group)
             items += column_items
             height = max(height, column_height)
-        chunks.append(Chunk(height, items, keep_with_next=index < len(rows) - 1,
-                            space_before=3.0))
+        chunks.append(Chunk(height, items, keep_with_next=index < len(rows) - 1, space_before=3.0))
     if chunks and letter.approved_electronically:
         chunks[-1].keep_with_next = True
     return chunks
 
 
-def _signatory(ctx: Context, letter: Letter, person: Signatory, x: float, group: Node
-               ) -> tuple[list[Item], float]:
+def _signatory(
+    ctx: Context, letter: Letter, person: Signatory, x: float, group: Node
+) -> tuple[list[Item], float]:
     node = group.add("Div")
     items: list[Item] = []
     y = 0.0
@@ -98,8 +107,15 @@ def _listing(ctx: Context, label: str, entries: list[str], root: Node) -> list[C
     size = g.BODY_FONT_SIZE - 1
     section = root.add("Div")
     heading = section.add("P")
-    chunks = text_chunks(ctx, ctx.lines(ctx.plain(label, bold=True), size, g.TEXT_WIDTH), size,
-                         g.LEFT, heading, space_before=SECTION_SPACE, keep_all=True)
+    chunks = text_chunks(
+        ctx,
+        ctx.lines(ctx.plain(label, bold=True), size, g.TEXT_WIDTH),
+        size,
+        g.LEFT,
+        heading,
+        space_before=SECTION_SPACE,
+        keep_all=True,
+    )
     listing = section.add("L", attributes={"ListNumbering": "None"})
     for entry in entries:
         item = listing.add("LI").add("LBody")

@@ -60,8 +60,15 @@ class Context:
             if fragment.href and node is not None:
                 target = links.get(fragment.href) or _link_node(node, fragment.href, links)
             items.append(
-                Text(x + fragment.x / MM, baseline, fragment.text, fragment.font, size, target,
-                     colour)
+                Text(
+                    x + fragment.x / MM,
+                    baseline,
+                    fragment.text,
+                    fragment.font,
+                    size,
+                    target,
+                    colour,
+                )
             )
             if fragment.href and target is not None and fragment.text.strip():
                 items.append(

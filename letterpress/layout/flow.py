@@ -35,9 +35,7 @@ class Frame:
     bottom: float
 
 
-def paginate(
-    chunks: list[Chunk], first: Frame, later: Frame
-) -> list[list[tuple[Chunk, float]]]:
+def paginate(chunks: list[Chunk], first: Frame, later: Frame) -> list[list[tuple[Chunk, float]]]:
     """Chunks with their top position, page by page."""
     pages: list[list[tuple[Chunk, float]]] = [[]]
     frame, y, i, page_first = first, first.top, 0, 0
@@ -83,4 +81,3 @@ def shifted(items: list[Item], dy: float, dx: float = 0.0) -> list[Item]:
         else:
             moved.append(replace(item, x=item.x + dx, y=item.y + dy))
     return moved
-

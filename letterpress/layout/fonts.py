@@ -104,7 +104,9 @@ def _register(path: Path, source: Path | None) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LetterError.at(source, None, "fonts", f"cannot read font {path}: {exc.strerror}") from None
+        raise LetterError.at(
+            source, None, "fonts", f"cannot read font {path}: {exc.strerror}"
+        ) from None
     digest = hashlib.sha1(data).hexdigest()[:8]
     name = f"{path.stem.replace(' ', '')}-{digest}"
     if name in pdfmetrics.getRegisteredFontNames():

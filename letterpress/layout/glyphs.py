@@ -51,7 +51,11 @@ def _fields(letter: Letter) -> Iterator[tuple[str, str, bool]]:
         yield f"reference.{key}", getattr(reference, key), False
     if reference.case_officer is not None:
         officer = reference.case_officer
-        yield "reference.case_officer", " ".join((officer.name, officer.phone, officer.email)), False
+        yield (
+            "reference.case_officer",
+            " ".join((officer.name, officer.phone, officer.email)),
+            False,
+        )
     yield "closing", letter.closing or "", False
     for i, person in enumerate(letter.signatories):
         yield f"signatories.{i}.name", person.name, False

@@ -45,7 +45,9 @@ def picture(path: Path, source: Path | None, field: str, line: int | None) -> Pi
         return _load(path, stat.st_mtime_ns, stat.st_size)
     except PILImage.DecompressionBombError:
         raise LetterError.at(
-            source, line, field,
+            source,
+            line,
+            field,
             f"{path} has more than {MAX_IMAGE_PIXELS} pixels; scale it down",
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

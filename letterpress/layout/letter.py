@@ -70,8 +70,9 @@ def compose(letter: Letter, blocks: list[Block], options: Options | None = None)
     )
 
 
-def _pages(ctx: Context, letter: Letter, first: list[Item], footer: list[Item],
-           placed: list) -> list[Page]:
+def _pages(
+    ctx: Context, letter: Letter, first: list[Item], footer: list[Item], placed: list
+) -> list[Page]:
     total = len(placed)
     pages: list[Page] = []
     for number, chunks in enumerate(placed, start=1):
@@ -79,8 +80,7 @@ def _pages(ctx: Context, letter: Letter, first: list[Item], footer: list[Item],
         if number == 1:
             page.items += first
         else:
-            page.items += header_items(letter.letterhead, letter.reference.ours, ctx, number,
-                                       total)
+            page.items += header_items(letter.letterhead, letter.reference.ours, ctx, number, total)
         for chunk, top in chunks:
             page.items += place(chunk, top)
         if number == 1:

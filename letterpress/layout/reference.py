@@ -21,7 +21,9 @@ def reference_rows(letter: Letter, ctx: Context) -> list[tuple[str, str]]:
     officer = reference.case_officer
     officer_text = ""
     if officer is not None:
-        officer_text = "\n".join(part for part in (officer.name, officer.phone, officer.email) if part)
+        officer_text = "\n".join(
+            part for part in (officer.name, officer.phone, officer.email) if part
+        )
     return [
         (labels.our_reference, reference.ours),
         (labels.archive_code, reference.archive_code),

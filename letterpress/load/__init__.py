@@ -58,12 +58,16 @@ def load_letterhead(
         where = named_in.path if named_in else path
         line = named_in.line_of(loc) if named_in else None
         raise LetterError.at(
-            where, line, "letterhead",
+            where,
+            line,
+            "letterhead",
             f"letterhead file not found: {path} (paths are relative to the letter)",
         )
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
-        raise LetterError.at(path, 1, "", "a letterhead is a YAML mapping of keys such as name: ...")
+        raise LetterError.at(
+            path, 1, "", "a letterhead is a YAML mapping of keys such as name: ..."
+        )
     letterhead = _validate(Letterhead, doc.data, doc, ())
     return letterhead.model_copy(update={"source": path})
 
@@ -73,9 +77,7 @@ def _relative(path: Path, value: str) -> Path:
     return target if target.is_absolute() else path.parent / target
 
 
-def _validate(
-    model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, ...]
-) -> M:
+def _validate(model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, ...]) -> M:
     try:
         return model.model_validate(data, context={"base": doc.path.parent})
     except ValidationError as exc:
@@ -194,7 +196,9 @@ def _with_body(letter: Letter, doc: YamlDocument) -> Letter:
         body_path, first_line = letter.body_file, 1
     if len(body) > MAX_BODY_CHARS:
         raise LetterError.at(
-            body_path, first_line, "body",
+            body_path,
+            first_line,
+            "body",
             f"the body has {len(body)} characters; at most {MAX_BODY_CHARS} are accepted",
         )
     source = Source(path=doc.path, lines=lines, body_path=body_path, body_first_line=first_line)
@@ -208,7 +212,9 @@ def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
     if ours and not NOARK_REFERENCE.match(ours):
         warnings.append(
             Problem(
-                letter.source.path, letter.source.line_of("reference.ours"), "reference.ours",
+                letter.source.path,
+                letter.source.line_of("reference.ours"),
+                "reference.ours",
                 f"{ours!r} is not a Noark reference like 21/02732-67 or 2024/00187-4",
                 warning=True,
             )

@@ -52,7 +52,9 @@ def read_text(path: Path, field: str = "") -> str:
         raise LetterError.at(path, None, field, f"cannot read the file: {exc.strerror}") from None
     if size > MAX_INPUT_BYTES:
         raise LetterError.at(
-            path, None, field,
+            path,
+            None,
+            field,
             f"the file is {size // 1024} KiB; at most {MAX_INPUT_BYTES // 1024} KiB is accepted",
         )
     raw = path.read_bytes()
@@ -61,7 +63,9 @@ def read_text(path: Path, field: str = "") -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise LetterError.at(
-            path, line, field,
+            path,
+            line,
+            field,
             f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
         ) from None
 
@@ -86,19 +90,21 @@ def read_yaml(path: Path) -> YamlDocument:
     return document
 
 
-def _convert(
-    node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: list[int]
-) -> Any:
+def _convert(node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: list[int]) -> Any:
     budget[0] -= 1
     line = node.start_mark.line + 1
     if budget[0] < 0:
         raise LetterError.at(
-            doc.path, line, ".".join(loc),
+            doc.path,
+            line,
+            ".".join(loc),
             f"the file expands to more than {MAX_YAML_NODES} values (aliases?); simplify it",
         )
     if node.tag not in PLAIN_TAGS:
         raise LetterError.at(
-            doc.path, line, ".".join(loc),
+            doc.path,
+            line,
+            ".".join(loc),
             f"the tag {node.tag!r} is not allowed; remove it and write plain text",
         )
     doc.lines.setdefault(".".join(loc), line)
@@ -119,7 +125,9 @@ def _convert(
         if key in mapping:
             first = doc.lines.get(".".join((*loc, key)))
             raise LetterError.at(
-                doc.path, key_line, ".".join((*loc, key)),
+                doc.path,
+                key_line,
+                ".".join((*loc, key)),
                 f"the key {key!r} is given twice (first on line {first}); keep one",
             )
         doc.lines[".".join((*loc, key))] = key_line

@@ -144,14 +144,9 @@ def _font(path: Path | None) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    path = path or bundled_font("LiberationSans-Regular.ttf")
+    from letterpress.layout.fonts import DEFAULT_FILES, bundled_font_dir
+
+    path = path or bundled_font_dir() / DEFAULT_FILES["regular"]
     name = f"address-check:{path}"
     pdfmetrics.registerFont(TTFont(name, str(path)))
     return name
-
-
-def bundled_font(name: str) -> Path:
-    """A font shipped with letterpress: ``fonts/`` in a checkout, ``_fonts/`` when installed."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "_fonts" / name
-    return installed if installed.is_file() else package.parent / "fonts" / name

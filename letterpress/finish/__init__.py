@@ -1,41 +1,86 @@
 """finish: the painted PDF made into the letter that is delivered: document properties, the
-structure tree, appended attachments, PDF/A, and (when asked) a digital signature."""
+structure tree, appended attachments, PDF/A, and (when asked) a digital signature.
+
+The archive rule: a letter is written as tagged PDF/A-2a that also meets PDF/UA-1. Appended
+PDFs are not tagged by letterpress, and untagged pages cannot be part of a PDF/A-2a file, so a
+letter with appended attachments claims PDF/A-2b instead (its own pages stay tagged), and a
+warning says so.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 
 import pikepdf
 
+from letterpress.errors import Problem
+from letterpress.finish.metadata import DocumentInfo, write_metadata
+from letterpress.finish.pdfa import make_pdfa, save_pdf
 from letterpress.finish.tags import write_structure
 from letterpress.layout.painter import Painted
 from letterpress.model import Letter
 from letterpress.options import Options
 
-__all__ = ["finish"]
+__all__ = ["creation_time", "finish"]
 
 
-def finish(painted: Painted, letter: Letter, options: Options) -> bytes:
-    """The finished PDF bytes of one letter."""
-    document = painted.document
-    with pikepdf.open(_stream(painted.pdf)) as pdf:
+def finish(
+    painted: Painted, letter: Letter, options: Options, warnings: list[Problem] | None = None
+) -> bytes:
+    """The finished PDF bytes of one letter; soft findings are appended to ``warnings``."""
+    files = [a.file for a in letter.attachments if a.file is not None]
+    with pikepdf.open(io.BytesIO(painted.pdf)) as pdf:
         write_structure(pdf, painted)
-        pdf.Root.Lang = pikepdf.String(document.language)
-        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            meta["dc:title"] = document.title
-            meta["dc:creator"] = [document.author]
-        pdf.docinfo["/Title"] = document.title
-        pdf.docinfo["/Author"] = document.author
-        out = _stream(b"")
-        pdf.save(out, deterministic_id=True, force_version="1.7", compress_streams=True)
-        return out.getvalue()
+        write_metadata(pdf, _info(painted, letter))
+        if files:
+            from letterpress.finish.attachments import append_attachments
+
+            found = append_attachments(pdf, files, strict=options.strict_archive)
+            _report(found, warnings)
+        if options.pdfa:
+            tagged_only = not files
+            make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)
+            if files:
+                _report([_downgrade_notice(letter)], warnings)
+        data = save_pdf(pdf, deterministic=True)
+    if options.signer is not None:
+        from letterpress.finish.sign import sign_pdf
+
+        data = sign_pdf(data, options.signer)
+    return data
 
 
-def _stream(data: bytes):
-    import io
+def _info(painted: Painted, letter: Letter) -> DocumentInfo:
+    document = painted.document
+    return DocumentInfo(
+        title=document.title,
+        author=document.author,
+        subject=document.subject,
+        language=document.language,
+        created=creation_time(),
+        keywords=tuple(k for k in (letter.reference.ours, letter.reference.archive_code) if k),
+    )
 
-    return io.BytesIO(data)
+
+def _downgrade_notice(letter: Letter) -> Problem:
+    source = letter.source.path if letter.source else None
+    line = letter.source.line_of("attachments") if letter.source else None
+    return Problem(
+        source,
+        line,
+        "attachments",
+        "appended PDFs are not tagged, so this letter is written as PDF/A-2b (not PDF/A-2a "
+        "with PDF/UA-1); list the attachment without 'file:' and send it separately to keep "
+        "the letter fully accessible",
+        warning=True,
+    )
+
+
+def _report(found: list[Problem], warnings: list[Problem] | None) -> None:
+    if warnings is not None:
+        warnings.extend(found)
 
 
 def creation_time() -> dt.datetime:

@@ -1,0 +1,48 @@
+"""``letterpress new``: a commented skeleton letter that builds as it stands."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "new",
+        help="write a skeleton letter NAME.yaml that builds as it stands",
+        description="Write NAME.yaml, a commented skeleton letter dated today. The letterhead "
+        "is the one in the nearest letterheads/ folder when there is exactly one, otherwise a "
+        "minimal inline letterhead to fill in. An existing file is never overwritten.",
+    )
+    parser.add_argument("name", metavar="NAME", help="the letter to write (.yaml is added)")
+    parser.add_argument("--letterhead", metavar="PATH", help="letterhead file to use")
+    parser.add_argument(
+        "--language", choices=("nb", "nn", "en"), default="nb",
+        help="bokmål (default), nynorsk or English",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from letterpress.cli import report
+    from letterpress.desktop.new import LetterExists, new_letter
+    from letterpress.errors import LetterError
+    from letterpress.load import load_letterhead
+
+    letterhead = Path(args.letterhead) if args.letterhead else None
+    if letterhead is not None and not letterhead.is_file():
+        report.fail(f"letterhead file not found: {letterhead}")
+        return 1
+    try:
+        if letterhead is not None:
+            load_letterhead(letterhead)  # a broken letterhead is reported now, not at build
+        path = new_letter(args.name, letterhead, args.language)
+    except LetterError as exc:
+        report.problems(exc.problems)
+        return 1
+    except (LetterExists, FileNotFoundError) as exc:
+        report.fail(str(exc))
+        return 1
+    print(f"wrote {path}; build it with: letterpress build {path}")
+    return 0

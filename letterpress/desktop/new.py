@@ -1,0 +1,288 @@
+"""A new letter: a commented skeleton in bokmål, nynorsk or English that builds as it stands.
+
+The skeleton names the nearest letterhead file when there is exactly one, so a letter started
+in an organisation's letter folder uses its letterhead; otherwise it carries a minimal inline
+letterhead to fill in. Its date is today (or the date of ``SOURCE_DATE_EPOCH``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from letterpress.model import Language, today
+
+LETTER_SUFFIXES = (".yaml", ".yml")
+SCHEMA = Path("docs") / "letter.schema.json"
+
+PHRASES: dict[str, dict[str, str]] = {
+    "nb": {
+        "intro": "Et brev for letterpress. Bygg det med: letterpress build {file}",
+        "letterhead": "brevhodet (en fil, relativ til dette brevet)",
+        "inline": "brevhodet; eller en fil: letterhead: letterheads/navn.yaml",
+        "choose": "flere brevhoder finnes; velg ett: {files}",
+        "org": "Organisasjonens navn",
+        "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
+        "date": "ISO-dato, trykkes som {printed}",
+        "ours": "Vår referanse, f.eks. 24/01234-5",
+        "yours": "Deres referanse (trykkes også når den er tom)",
+        "archive": "Arkivkode, alltid i anførselstegn: \"035\"",
+        "officer": "Saksbehandler; eller {name: ..., phone: ..., email: ...}",
+        "recipient": "adresseblokken i konvoluttvinduet: høyst 6 linjer",
+        "attention": "valgfri Att.-linje",
+        "postnummer": "siste linje: postnummer og poststed",
+        "name": "Mottakerens navn",
+        "street": "Gateadresse 1",
+        "title": "Tittel på brevet",
+        "body": "Skriv brevet her, i Markdown. En tom linje skiller avsnitt.",
+        "heading": "En mellomtittel",
+        "bullets": "punktlister, **fet** og *kursiv* tekst",
+        "signer": "Navn Navnesen",
+        "position": "rådgiver",
+        "approved": "skriver at dokumentet er elektronisk godkjent",
+        "optional": "Valgfritt:",
+        "attachment": "Tittel på vedlegget",
+        "copy": "Den som får kopi",
+    },
+    "nn": {
+        "intro": "Eit brev for letterpress. Bygg det med: letterpress build {file}",
+        "letterhead": "brevhovudet (ei fil, relativ til dette brevet)",
+        "inline": "brevhovudet; eller ei fil: letterhead: letterheads/namn.yaml",
+        "choose": "fleire brevhovud finst; vel eitt: {files}",
+        "org": "Namnet på organisasjonen",
+        "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
+        "date": "ISO-dato, vert trykt som {printed}",
+        "ours": "Vår referanse, t.d. 24/01234-5",
+        "yours": "Dykkar referanse (vert trykt òg når han er tom)",
+        "archive": "Arkivkode, alltid i hermeteikn: \"035\"",
+        "officer": "Sakshandsamar; eller {name: ..., phone: ..., email: ...}",
+        "recipient": "adresseblokka i konvoluttvindauget: høgst 6 liner",
+        "attention": "valfri Att.-line",
+        "postnummer": "siste line: postnummer og poststad",
+        "name": "Namnet på mottakaren",
+        "street": "Gateadresse 1",
+        "title": "Tittel på brevet",
+        "body": "Skriv brevet her, i Markdown. Ei tom line skil avsnitt.",
+        "heading": "Ein mellomtittel",
+        "bullets": "punktlister, **feit** og *kursiv* tekst",
+        "signer": "Namn Namnesen",
+        "position": "rådgjevar",
+        "approved": "skriv at dokumentet er elektronisk godkjent",
+        "optional": "Valfritt:",
+        "attachment": "Tittel på vedlegget",
+        "copy": "Den som får kopi",
+    },
+    "en": {
+        "intro": "A letter for letterpress. Build it with: letterpress build {file}",
+        "letterhead": "the letterhead (a file, relative to this letter)",
+        "inline": "the letterhead; or a file: letterhead: letterheads/name.yaml",
+        "choose": "there are several letterheads; choose one: {files}",
+        "org": "Name of the organisation",
+        "language": "nb (Bokmål), nn (Nynorsk) or en (English)",
+        "date": "ISO date, printed as {printed}",
+        "ours": "Our reference, e.g. 24/01234-5",
+        "yours": "Your reference (printed even when empty)",
+        "archive": "Archive code, always in quotes: \"035\"",
+        "officer": "Case officer; or {name: ..., phone: ..., email: ...}",
+        "recipient": "the address block in the envelope window: at most 6 lines",
+        "attention": "optional Att. line",
+        "postnummer": "last line: postcode and town (abroad: then the country)",
+        "name": "Name of the recipient",
+        "street": "Street address 1",
+        "title": "Title of the letter",
+        "body": "Write the letter here, in Markdown. A blank line separates paragraphs.",
+        "heading": "A subheading",
+        "bullets": "bullet lists, **bold** and *italic* text",
+        "signer": "Kari Nordmann",
+        "position": "adviser",
+        "approved": "prints that the document is approved electronically",
+        "optional": "Optional:",
+        "attachment": "Title of the attachment",
+        "copy": "Who receives a copy",
+    },
+}
+
+TEMPLATE = """\
+{modeline}# {intro}
+{letterhead}
+language: {language}{c_language}
+date: {date}{c_date}
+reference:
+  ours: ""{c_ours}
+  yours: ""{c_yours}
+  archive_code: ""{c_archive}
+  case_officer: ""{c_officer}
+recipient:{c_recipient}
+  name: {name}
+  attention: ""{c_attention}
+  address:
+    - {street}
+    - 0000 POSTSTED{c_postnummer}
+title: {title}
+body: |
+  {body}
+
+  ### {heading}
+
+  - {bullets}
+signatories:
+  - name: {signer}
+    title: {position}
+approved_electronically: true{c_approved}
+# {optional}
+# attachments:
+#   - {attachment}
+# copies:
+#   - {copy}
+"""
+
+
+class LetterExists(FileExistsError):
+    """The letter file is already there; ``new`` never overwrites."""
+
+
+def letter_path(name: str | Path) -> Path:
+    """``NAME`` as a letter file: ``svar`` becomes ``svar.yaml``; ``svar.yml`` stays."""
+    path = Path(name)
+    return path if path.suffix in LETTER_SUFFIXES else path.with_name(path.name + ".yaml")
+
+
+def new_letter(
+    name: str | Path, letterhead: Path | None = None, language: Language = "nb"
+) -> Path:
+    """Write the skeleton letter for ``name`` and return its path.
+
+    Raises :class:`LetterExists` when the file exists and ``FileNotFoundError`` when
+    ``letterhead`` does not.
+    """
+    path = letter_path(name)
+    if path.exists():
+        raise LetterExists(f"{path} already exists; choose another name")
+    if letterhead is not None and not letterhead.is_file():
+        raise FileNotFoundError(f"letterhead file not found: {letterhead}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = skeleton(path, letterhead, language, today())
+    _write_new(path, text.encode("utf-8"))
+    return path
+
+
+def skeleton(path: Path, letterhead: Path | None, language: Language, day: dt.date) -> str:
+    """The text of a new letter at ``path``."""
+    words = PHRASES[language]
+    folder = path.parent
+    candidates = [letterhead] if letterhead is not None else nearest_letterheads(folder)
+    comments = {f"c_{key}": _comment(words[key]) for key in (
+        "language", "ours", "yours", "archive", "officer", "recipient", "attention",
+        "postnummer", "approved",
+    )}
+    comments["c_date"] = _comment(words["date"].format(printed=_printed(day, language)))
+    fields = {key: _scalar(words[key]) for key in (
+        "name", "street", "title", "signer", "position",
+    )}
+    return _align(TEMPLATE.format(
+        modeline=_modeline(folder),
+        intro=words["intro"].format(file=path.name),
+        letterhead=_letterhead_lines(candidates, folder, words),
+        language=language,
+        date=day.isoformat(),
+        body=words["body"], heading=words["heading"], bullets=words["bullets"],
+        optional=words["optional"], attachment=words["attachment"], copy=words["copy"],
+        **comments, **fields,
+    ))
+
+
+def nearest_letterheads(folder: Path) -> list[Path]:
+    """The letterhead files in ``letterheads/`` of ``folder`` or of its nearest ancestor."""
+    for directory in [folder.resolve(), *folder.resolve().parents]:
+        found = sorted(
+            p for p in (directory / "letterheads").glob("*")
+            if p.suffix in LETTER_SUFFIXES and p.is_file()
+        )
+        if found:
+            return found
+    return []
+
+
+def _letterhead_lines(candidates: list[Path], folder: Path, words: dict[str, str]) -> str:
+    if len(candidates) == 1:
+        relative = _relative(candidates[0], folder)
+        return f"letterhead: {_scalar(relative)}{_comment(words['letterhead'])}"
+    lines = [f"letterhead:{_comment(words['inline'])}"]
+    if candidates:
+        names = ", ".join(_relative(p, folder) for p in candidates)
+        lines.append(f"  # {words['choose'].format(files=names)}")
+    lines += [
+        f"  name: {_scalar(words['org'])}",
+        "  post_address: [Postboks 1, 0000 POSTSTED]",
+        '  phone: ""',
+        '  email: ""',
+        '  org_number: ""',
+    ]
+    return "\n".join(lines)
+
+
+def _modeline(folder: Path) -> str:
+    """Point editors at the schema when the letter lives in a letterpress checkout."""
+    for directory in [folder.resolve(), *folder.resolve().parents]:
+        if (directory / SCHEMA).is_file():
+            return f"# yaml-language-server: $schema={_relative(directory / SCHEMA, folder)}\n"
+    return ""
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+
+
+def _printed(day: dt.date, language: str) -> str:
+    from letterpress.labels import short_date
+
+    return short_date(day, language)
+
+
+COMMENT_COLUMN = 36
+
+
+def _comment(text: str) -> str:
+    """A trailing comment, marked so that ``_align`` can line all of them up in one column."""
+    return f"\0{text}"
+
+
+def _align(text: str) -> str:
+    """Replace each comment marker by spaces up to the comment column and ``# ``."""
+    aligned = []
+    for line in text.splitlines():
+        code, marker, comment = line.partition("\0")
+        if marker:
+            line = f"{code.ljust(COMMENT_COLUMN - 1)} # {comment}"
+        aligned.append(line)
+    return "\n".join(aligned) + "\n"
+
+
+PLAIN = re.compile(r"^[\w.][\w .,/()'-]*$")
+
+
+def _scalar(text: str) -> str:
+    """``text`` as a YAML value: plain when it is safe, double-quoted otherwise."""
+    if PLAIN.match(text) and not text.endswith(" "):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet: whole or not at all, and never over another."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # fails if path exists, unlike a rename
+        except FileExistsError:
+            raise LetterExists(f"{path} already exists; choose another name") from None
+    finally:
+        os.unlink(tmp)

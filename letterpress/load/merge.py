@@ -4,13 +4,17 @@
 ``recipients`` cleared and every ``{{ recipient.KEY }}`` in the title, the body and the
 ``email`` fields replaced by that recipient's value. ``entries(letter)`` does the same but
 yields a :class:`Rejected` for a recipient that cannot be merged, so that one bad row never
-stops the others. A letter without ``recipients`` yields itself once.
+stops the others. A letter without ``recipients`` yields itself once, unchanged.
 
-The letter is prepared once (placeholders found, CSV header read and checked); each recipient
-then costs a few string joins. Recipients from a CSV file are read row by row, never all at
-once. Values are text: they are substituted in one pass (a value is never scanned for
-placeholders) and escaped for Markdown in the body, so ``{{ 7*7 }}`` or ``<b>x</b>`` in a
-recipient's name print exactly as written.
+``prepare(letter)`` does the work that is the same for every recipient, once: placeholders
+found, the CSV file decoded and counted, its header checked against the placeholders. Each
+recipient then costs a few string joins; the letterhead and every other field are shared.
+Recipients from a CSV file are read row by row, never all at once.
+
+Values are text: they are substituted in one pass (a value is never scanned for placeholders)
+and escaped for Markdown in the body, so ``{{ 7*7 }}`` or ``<b>x</b>`` in a recipient's name
+print exactly as written. In the title, the body and the subject a value stands on one line
+(an address's lines joined by commas); the e-mail text keeps its lines.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from letterpress.limits import MAX_INPUT_BYTES, MAX_RECIPIENTS
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.slug import number_width, numbered
 
-__all__ = ["Merged", "Rejected", "count", "entries", "expand"]
+__all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.DOTALL)
 RECIPIENT_KEY = re.compile(r"recipient\.([\w-]+)")
@@ -65,43 +69,70 @@ class Rejected:
 # The public entry points
 
 
+class Merge:
+    """A letter made ready to merge: placeholders found, the recipients' header read and checked.
+
+    ``count`` is the number of letters it makes; iterating it yields them in recipient order.
+    A CSV file is read again on each iteration, row by row.
+    """
+
+    def __init__(self, letter: Letter) -> None:
+        self.letter = letter
+        self._templates = _Templates.of(letter) if letter.recipients is not None else _Templates()
+        self._table: _CsvTable | None = None
+        if isinstance(letter.recipients, Path):
+            self._table = _CsvTable.open(letter.recipients)
+            _check_columns(self._table, self._templates)
+            self.count = self._table.count
+        else:
+            self.count = 1 if letter.recipients is None else len(letter.recipients)
+        if self.count == 0:
+            where = self._table.path if self._table else letter.source and letter.source.path
+            line = 1 if self._table else letter.source and letter.source.line_of("recipients")
+            raise LetterError.at(
+                where, line, "recipients", "there are no recipients; add at least one"
+            )
+
+    def __iter__(self) -> Iterator[Merged | Rejected]:
+        letter = self.letter
+        if letter.recipients is None:
+            yield Merged(1, _own_stem(letter), letter)
+            return
+        if self._table is not None:
+            rows = self._table.rows()
+        else:
+            assert isinstance(letter.recipients, list)
+            rows = _list_rows(letter.recipients, letter.source)
+        width = number_width(self.count)
+        for row in rows:
+            yield _merge(letter, self._templates, row, width)
+
+
+def prepare(letter: Letter) -> Merge:
+    """Check ``letter`` as a whole for merging; raises ``LetterError`` for a problem with it.
+
+    A problem with the letter as a whole (a CSV file that cannot be read or lacks a column a
+    placeholder names, a misspelt placeholder) is raised here, before any letter is made.
+    """
+    return Merge(letter)
+
+
+def entries(letter: Letter) -> Iterator[Merged | Rejected]:
+    """Every letter of the merge, or a :class:`Rejected` for each recipient that fails."""
+    yield from prepare(letter)
+
+
 def expand(letter: Letter) -> Iterator[Merged]:
     """Every letter of ``letter``'s merge; raises ``LetterError`` at the first bad recipient."""
-    for entry in entries(letter):
+    for entry in prepare(letter):
         if isinstance(entry, Rejected):
             raise LetterError(list(entry.problems))
         yield entry
 
 
-def entries(letter: Letter) -> Iterator[Merged | Rejected]:
-    """Every letter of the merge, or a :class:`Rejected` for each recipient that fails.
-
-    A problem with the letter as a whole (a CSV file that cannot be read, a misspelt
-    placeholder) raises ``LetterError`` before anything is yielded.
-    """
-    if letter.recipients is None:
-        yield Merged(1, _own_stem(letter), letter)
-        return
-    templates = _Templates.of(letter)
-    if isinstance(letter.recipients, Path):
-        table = _CsvTable.open(letter.recipients)
-        _check_columns(table, templates, letter)
-        rows: Iterator[_Row] = table.rows()
-        width = number_width(table.count)
-    else:
-        rows = _list_rows(letter.recipients, letter.source)
-        width = number_width(len(letter.recipients))
-    for row in rows:
-        yield _merge(letter, templates, row, width)
-
-
 def count(letter: Letter) -> int:
     """How many letters ``letter`` makes (reads a CSV file once, without keeping it)."""
-    if letter.recipients is None:
-        return 1
-    if isinstance(letter.recipients, Path):
-        return _CsvTable.open(letter.recipients).count
-    return len(letter.recipients)
+    return prepare(letter).count
 
 
 def _own_stem(letter: Letter) -> str:
@@ -438,7 +469,7 @@ def _columns(path: Path, header: list[str] | None) -> list[str | None]:
     return columns
 
 
-def _check_columns(table: _CsvTable, templates: _Templates, letter: Letter) -> None:
+def _check_columns(table: _CsvTable, templates: _Templates) -> None:
     """A placeholder that no column of the CSV file answers is wrong for every row."""
     columns = {c for c in table.columns if c} | set(STANDARD_KEYS)
     problems = [

@@ -1,0 +1,331 @@
+"""Building and checking many letters: plan every file, run the jobs, report in file order.
+
+A build has three steps. *Plan*: every letter file is loaded and made ready to merge (letter-level
+problems such as a broken CSV header are found here, before any PDF is written) and given its
+place in the output folder. *Run*: the letters are built in this process or in a pool of
+workers (``pool.py``); a recipient row that cannot be merged fails alone. *Report*: each file's
+outcome is completed in the order the files were named, so messages, reports and files never
+depend on ``-j``; a finished merge then has its stale PDFs removed and, with ``--combined``, its
+combined PDF written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from letterpress.batch.progress import Progress, Silent
+from letterpress.batch.report import Outcome, Report
+from letterpress.batch.worker import Job, Result
+from letterpress.errors import LetterError, Problem
+from letterpress.options import Options
+
+if TYPE_CHECKING:
+    from letterpress.load.merge import Merge
+
+LETTER_SUFFIXES = (".yaml", ".yml")
+NUMBERED_PDF = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf")
+"""The files of a merge folder that a build owns (and removes when no recipient has them)."""
+
+
+def letter_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Letters named directly, and every ``*.yaml``/``*.yml`` directly inside named folders."""
+    found: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found.extend(sorted(p for p in item.iterdir() if _is_letter(p)))
+        else:
+            found.append(item)
+    return found
+
+
+def _is_letter(path: Path) -> bool:
+    # Hidden files are editors' lock and backup files, not letters.
+    return path.suffix.lower() in LETTER_SUFFIXES and not path.name.startswith(".") and (
+        path.is_file()
+    )
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def build(
+    paths: Iterable[str | Path],
+    out_dir: str | Path = "out",
+    options: Options | None = None,
+    *,
+    jobs: int | None = None,
+    combined: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Build every letter into ``out_dir``; one bad letter or recipient never stops the others.
+
+    ``jobs`` worker processes (default: one per CPU) share the letters; ``combined`` also writes
+    each merge's letters as one PDF. Ctrl-C or SIGTERM stops the build cleanly: files already
+    written are complete, and the report says ``interrupted``.
+    """
+    from letterpress.batch import pool
+
+    started = time.perf_counter()
+    tracker = _Tracker(Path(out_dir), progress or Silent(), combined)
+    tracker.plan(letter_files(paths))
+    tracker.progress.start(tracker.total)
+    workers = jobs or default_jobs()
+    try:
+        with _sigterm_as_interrupt():
+            pool.execute(
+                tracker.jobs(), options or Options(), workers, tracker.total, tracker.deliver
+            )
+    except KeyboardInterrupt:
+        tracker.report.interrupted = True
+        tracker.wrap_up("")
+    except pool.WorkerLost as exc:
+        tracker.wrap_up(f"{exc}; build again to make the letters that are missing")
+    finally:
+        tracker.progress.stop()
+    tracker.report.seconds = time.perf_counter() - started
+    return tracker.report
+
+
+def check(paths: Iterable[str | Path], progress: Progress | None = None) -> Report:
+    """Validate every letter, every recipient and every placeholder; write nothing."""
+    started = time.perf_counter()
+    tracker = _Tracker(None, progress or Silent(), combined=False)
+    tracker.plan(letter_files(paths))
+    tracker.progress.start(tracker.total)
+    try:
+        for job in tracker.jobs():
+            tracker.deliver(Result(job.plan, job.index, job.target))
+    except KeyboardInterrupt:
+        tracker.report.interrupted = True
+        tracker.wrap_up("")
+    finally:
+        tracker.progress.stop()
+    tracker.report.seconds = time.perf_counter() - started
+    return tracker.report
+
+
+@dataclass
+class _Plan:
+    """One letter file on its way through the build."""
+
+    number: int
+    outcome: Outcome
+    merge: Merge | None = None
+    """The file's letters, ready to merge; None when it could not be loaded."""
+    folder: Path | None = None
+    issued: int = 0
+    all_issued: bool = False
+    aborted: bool = False
+    built: dict[int, Path] = field(default_factory=dict)
+    failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+    warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.all_issued and len(self.built) + len(self.failed) == self.issued
+
+
+class _Tracker:
+    """The plans of a build, and their outcomes completed in order as results arrive."""
+
+    def __init__(self, out: Path | None, progress: Progress, combined: bool) -> None:
+        self.out = out
+        self.progress = progress
+        self.combined = combined
+        self.report = Report()
+        self.plans: list[_Plan] = []
+        self._next = 0
+
+    @property
+    def total(self) -> int:
+        return sum(plan.outcome.letters for plan in self.plans)
+
+    # Plan ------------------------------------------------------------------------------------
+
+    def plan(self, sources: list[Path]) -> None:
+        seen: set[Path] = set()
+        claimed: dict[str, Path] = {}
+        for source in sources:
+            key = source.resolve() if source.exists() else source
+            if key in seen:
+                continue  # named twice (a folder and a file in it): built once
+            seen.add(key)
+            plan = _Plan(len(self.plans), Outcome(source))
+            self.plans.append(plan)
+            self.report.outcomes.append(plan.outcome)
+            self._prepare(plan, claimed)
+
+    def _prepare(self, plan: _Plan, claimed: dict[str, Path]) -> None:
+        from letterpress.load import load
+        from letterpress.load.merge import prepare
+
+        outcome = plan.outcome
+        try:
+            letter = load(outcome.source, outcome.warnings)
+            merge = prepare(letter)
+            self._claim(outcome.source, claimed)
+        except LetterError as exc:
+            outcome.problems.extend(exc.problems)
+            outcome.failed = 1
+            plan.all_issued = True
+            return
+        plan.merge = merge
+        outcome.letters = merge.count
+        outcome.merge = letter.is_merge
+        if self.out is not None:
+            plan.folder = self.out / outcome.source.stem if letter.is_merge else self.out
+
+    def _claim(self, source: Path, claimed: dict[str, Path]) -> None:
+        """Two letter files with one name would write the same PDF: the second one fails."""
+        key = source.stem.casefold()  # Windows and macOS do not tell Brev.pdf from brev.pdf
+        other = claimed.setdefault(key, source)
+        if other != source:
+            target = (self.out or Path()) / source.stem
+            raise LetterError.at(
+                source, None, "",
+                f"{other} also builds {target}.pdf (or the folder {target}/); rename one of "
+                "the two letter files",
+            )
+
+    # Run -------------------------------------------------------------------------------------
+
+    def jobs(self) -> Iterator[Job]:
+        """Every letter to build, read lazily, merge row by merge row."""
+        for plan in self.plans:
+            if plan.merge is not None:
+                yield from self._jobs_of(plan)
+            plan.all_issued = True
+            self._flush()
+
+    def _jobs_of(self, plan: _Plan) -> Iterator[Job]:
+        from letterpress.load.merge import Rejected
+
+        folder = plan.folder or Path()
+        try:
+            for entry in plan.merge or ():
+                plan.issued += 1
+                if isinstance(entry, Rejected):
+                    self._record(Result(plan.number, entry.index, None, entry.problems))
+                    continue
+                plan.outcome.warnings.extend(entry.warnings)
+                target = folder / f"{entry.stem}.pdf"
+                yield Job(plan.number, entry.index, target, entry.letter, entry.where)
+        except LetterError as exc:
+            # The recipients file went bad while it was read (changed on disk?).
+            plan.outcome.problems.extend(exc.problems)
+            plan.aborted = True
+
+    def deliver(self, result: Result) -> None:
+        self._record(result)
+        self._flush()
+
+    def _record(self, result: Result) -> None:
+        plan = self.plans[result.plan]
+        if result.warnings:
+            plan.warnings[result.index] = result.warnings
+        if result.target is not None:
+            plan.built[result.index] = result.target
+        else:
+            plan.failed[result.index] = result.problems
+        self.progress.advance(result.target is not None)
+
+    # Report ----------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Complete the outcomes of finished files, in the order the files were named."""
+        while self._next < len(self.plans) and self.plans[self._next].complete:
+            plan = self.plans[self._next]
+            self._settle(plan)
+            if not plan.aborted:
+                self._tidy(plan)
+            self.progress.finished(plan.outcome)
+            self._next += 1
+
+    def wrap_up(self, reason: str) -> None:
+        """After an interruption: report what every unfinished file got so far."""
+        for plan in self.plans[self._next :]:
+            self._settle(plan)
+            missing = plan.outcome.letters - len(plan.built) - len(plan.failed)
+            if reason and missing > 0 and plan.merge is not None:
+                count = f"{missing} of {plan.outcome.letters} letters" if plan.outcome.merge else ""
+                message = f"{count} not built: {reason}".strip()
+                plan.outcome.problems.append(Problem(plan.outcome.source, None, "", message))
+                plan.outcome.failed += missing
+            self.progress.finished(plan.outcome)
+        self._next = len(self.plans)
+
+    def _settle(self, plan: _Plan) -> None:
+        outcome = plan.outcome
+        if self.out is not None:  # a check writes nothing
+            outcome.outputs = [plan.built[i] for i in sorted(plan.built)]
+        for index in sorted(plan.failed):
+            outcome.problems.extend(plan.failed[index])
+        for index in sorted(plan.warnings):
+            outcome.warnings.extend(w for w in plan.warnings[index] if w not in outcome.warnings)
+        if plan.merge is not None:
+            outcome.failed = len(plan.failed)
+            if plan.aborted:
+                outcome.failed += max(1, outcome.letters - plan.issued)
+
+    def _tidy(self, plan: _Plan) -> None:
+        """A finished merge: remove PDFs of recipients no longer there; write --combined."""
+        if not plan.outcome.merge or plan.folder is None or self.out is None:
+            return
+        _remove_stale(plan.folder, set(plan.outcome.outputs))
+        if self.combined and plan.outcome.outputs:
+            self._combine(plan.outcome)
+
+    def _combine(self, outcome: Outcome) -> None:
+        from letterpress.batch.combine import combine
+
+        assert self.out is not None
+        target = self.out / f"{outcome.source.stem}.pdf"
+        try:
+            combine(outcome.outputs, target, outcome.source.stem)
+        except Exception as exc:  # a broken combined file must not hide the letters built
+            outcome.problems.append(
+                Problem(outcome.source, None, "", f"cannot write {target}: {exc}")
+            )
+            return
+        outcome.combined = target
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    """PDFs left from an earlier build of this merge would be mistaken for today's letters."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if NUMBERED_PDF.fullmatch(path.name) and path not in keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a service stopping) stops the build the way Ctrl-C does."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,131 @@
+"""Building one letter into its file, in the build process or in a worker process of the pool.
+
+A worker is set up once (``init``): it imports the render stages, keeps the build options, and
+then renders job after job, so fonts, hyphenation dictionaries and images loaded by the render
+path stay cached in the process. Every file is written with ``write_atomic``: a worker stopped
+at any moment leaves the old file or the new one, never part of one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from letterpress.errors import LetterError, Problem
+from letterpress.model import Letter
+from letterpress.options import Options
+
+PARENT_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Job:
+    """One PDF to write: which letter file and recipient it is, where it goes, and the letter."""
+
+    plan: int
+    """Position of the letter file in the build."""
+    index: int
+    """Recipient number in a merge (1 for a plain letter)."""
+    target: Path
+    letter: Letter
+    where: str = ""
+    """Which recipient, for messages: ``recipient 4 (mottakere.csv:5)``."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one job."""
+
+    plan: int
+    index: int
+    target: Path | None
+    """The file written; None when the letter failed."""
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    """Soft findings of rendering; the same for most letters of a merge, so reported once."""
+
+
+_options = Options()
+_busy = False
+
+
+def init(options: Options) -> None:
+    """Set up a worker process: import the render path once and follow the build process."""
+    global _options
+    _options = options
+    # Ctrl-C reaches every process of the terminal; the build process decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _terminated)
+    _follow_parent()
+    import letterpress.pipeline  # noqa: F401  (the heavy imports, once per worker)
+
+
+def run_chunk(jobs: list[Job]) -> list[Result]:
+    """Build a few letters in a worker process."""
+    global _busy
+    _busy = True
+    try:
+        return [run(job, _options) for job in jobs]
+    except _Terminated:
+        # write_atomic has removed its temporary file on the way out; now stop at once.
+        os._exit(143)
+    finally:
+        _busy = False
+
+
+def run(job: Job, options: Options) -> Result:
+    """Render ``job``'s letter and write it; every problem is returned, none raised."""
+    from letterpress.output import write_atomic
+    from letterpress.pipeline import render
+
+    warnings: list[Problem] = []
+    try:
+        write_atomic(job.target, render(job.letter, options, warnings))
+    except LetterError as exc:
+        problems = tuple(_located(p, job.where) for p in exc.problems)
+        return Result(job.plan, job.index, None, problems, tuple(warnings))
+    except OSError as exc:
+        return _failed(job, f"cannot write {job.target}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug must cost one letter, not the batch
+        return _failed(
+            job, f"could not build the letter ({type(exc).__name__}: {exc}); this is a bug in "
+            "letterpress: please report it with the letter",
+        )
+    return Result(job.plan, job.index, job.target, (), tuple(warnings))
+
+
+def _failed(job: Job, message: str) -> Result:
+    source = job.letter.source.path if job.letter.source is not None else None
+    problem = Problem(source, None, "", f"{job.where}: {message}" if job.where else message)
+    return Result(job.plan, job.index, None, (problem,))
+
+
+def _located(problem: Problem, where: str) -> Problem:
+    """A problem in a merged letter, saying which recipient's letter it is."""
+    return replace(problem, message=f"{where}: {problem.message}") if where else problem
+
+
+class _Terminated(BaseException):
+    """SIGTERM in a worker: unwinds through write_atomic, which removes its temporary file."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    if _busy:
+        raise _Terminated
+    os._exit(143)
+
+
+def _follow_parent() -> None:
+    """Exit when the build process is gone (killed), instead of waiting for work forever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="letterpress-parent-watch", daemon=True).start()

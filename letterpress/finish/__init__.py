@@ -16,6 +16,7 @@ import os
 import pikepdf
 
 from letterpress.errors import Problem
+from letterpress.finish.fonts import clean_to_unicode
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
 from letterpress.finish.tags import write_structure
@@ -33,6 +34,7 @@ def finish(
     files = [a.file for a in letter.attachments if a.file is not None]
     with pikepdf.open(io.BytesIO(painted.pdf)) as pdf:
         write_structure(pdf, painted)
+        clean_to_unicode(pdf)
         write_metadata(pdf, _info(painted, letter))
         if files:
             from letterpress.finish.attachments import append_attachments

@@ -95,6 +95,9 @@ class _Writer:
             kids.append(((page, mcid), mcr))
         for page, annotation in self.annotations.get(id(node), []):
             annotation.StructParent = self.next_key
+            if "/Contents" not in annotation:
+                # PDF/UA: every annotation has an alternate description; a link's is its target.
+                annotation.Contents = pikepdf.String(_link_target(annotation))
             self.object_refs.append(elem)
             self.next_key += 1
             objr = Dictionary(Type=Name.OBJR, Obj=annotation, Pg=self.pages[page].obj)
@@ -125,6 +128,12 @@ class _Writer:
             nums.append(page_count + offset)
             nums.append(elem)
         return self.pdf.make_indirect(Dictionary(Nums=nums))
+
+
+def _link_target(annotation: pikepdf.Object) -> str:
+    action = annotation.get("/A")
+    uri = str(action.get("/URI", "")) if action is not None else ""
+    return uri.removeprefix("mailto:") or "link"
 
 
 def _attributes(node: Node) -> pikepdf.Object | None:

@@ -95,7 +95,7 @@ class Context:
 
 
 def _link_node(parent: Node, href: str, links: dict[str, Node]) -> Node:
-    node = parent.add("Link", alt=href)
+    node = parent.add("Link")
     links[href] = node
     return node
 

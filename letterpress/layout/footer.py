@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from letterpress.body.blocks import Span
 from letterpress.labels import page_label
 from letterpress.layout import geometry as g
 from letterpress.layout.context import GREY, Context, leading
@@ -9,25 +10,41 @@ from letterpress.layout.page import Item, Line, Node, Text
 from letterpress.model import Letterhead
 
 
-def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list[str]]]:
-    """The footer's columns: a label and its lines; empty ones are left out."""
+FooterLine = tuple[Span, ...]
+
+
+def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list[FooterLine]]]:
+    """The footer's columns: a label and its lines; empty ones are left out. The e-mail and
+    web addresses are links."""
     labels = ctx.labels
     contact = [
-        f"{labels.phone}: {letterhead.phone}" if letterhead.phone else "",
-        f"{labels.email}: {letterhead.email}" if letterhead.email else "",
-        f"{labels.web}: {letterhead.web}" if letterhead.web else "",
+        _entry(labels.phone, letterhead.phone, None),
+        _entry(labels.email, letterhead.email, f"mailto:{letterhead.email}"),
+        _entry(labels.web, letterhead.web, _web_link(letterhead.web)),
     ]
     numbers = [
-        f"{labels.org_number} {letterhead.org_number}" if letterhead.org_number else "",
-        f"{labels.account}: {letterhead.account}" if letterhead.account else "",
+        _entry(labels.org_number, letterhead.org_number, None, separator=" "),
+        _entry(labels.account, letterhead.account, None),
     ]
     columns = [
-        (labels.post_address, list(letterhead.post_address)),
-        (labels.visit_address, list(letterhead.visit_address)),
+        (labels.post_address, [(Span(line),) for line in letterhead.post_address]),
+        (labels.visit_address, [(Span(line),) for line in letterhead.visit_address]),
         ("", [line for line in contact if line]),
         ("", [line for line in numbers if line]),
     ]
     return [(label, lines) for label, lines in columns if lines]
+
+
+def _entry(label: str, value: str, href: str | None, separator: str = ": ") -> FooterLine:
+    if not value:
+        return ()
+    return (Span(f"{label}{separator}"), Span(value, href=href))
+
+
+def _web_link(web: str) -> str | None:
+    if not web:
+        return None
+    return web if "://" in web else f"https://{web}"
 
 
 def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]:
@@ -44,9 +61,9 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     for (label, lines), width in zip(columns, widths, strict=True):
         baseline = g.FOOTER_TOP + size * 0.75 / g.MM
         node = section.add("P")
-        texts = ([(label, True)] if label else []) + [(line, False) for line in lines]
-        for text, bold in texts:
-            for line in ctx.lines(ctx.plain(text, bold), size, width - FOOTER_GUTTER):
+        texts = ([ctx.plain(label, bold=True)] if label else []) + lines
+        for spans in texts:
+            for line in ctx.lines(spans, size, width - FOOTER_GUTTER):
                 items.extend(ctx.line_items(line, x, baseline, size, node, GREY))
                 baseline += leading(size, 1.2)
         x += width
@@ -56,11 +73,13 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
 FOOTER_GUTTER = 4.0
 
 
-def _column_widths(ctx: Context, columns: list[tuple[str, list[str]]], size: float) -> list[float]:
+def _column_widths(
+    ctx: Context, columns: list[tuple[str, list[FooterLine]]], size: float
+) -> list[float]:
     natural = [
         max(
-            ctx.width(text, size, bold=i == 0 and bool(label))
-            for i, text in enumerate([label, *lines])
+            [ctx.width(label, size, bold=True)]
+            + [ctx.width("".join(span.text for span in line), size) for line in lines]
         )
         + FOOTER_GUTTER
         for label, lines in columns

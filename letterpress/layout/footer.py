@@ -9,7 +9,6 @@ from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.page import Item, Line, Node, Text
 from letterpress.model import Letterhead
 
-
 FooterLine = tuple[Span, ...]
 
 

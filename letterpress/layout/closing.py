@@ -76,7 +76,7 @@ def _signatory(
     y = 0.0
     if person.signature is not None:
         source = letter.source.path if letter.source else None
-        image = picture(person.signature, source, "signatories.signature", None)
+        image = picture(person.signature, source, "signatories.signature", None, g.SIGNATURE_BOX)
         ctx.images[image.key] = image
         width, height = image.fit(*g.SIGNATURE_BOX)
         figure = node.add("Figure", alt=_signature_alt(ctx, person))

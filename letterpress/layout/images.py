@@ -35,14 +35,24 @@ class Picture:
         return self.width_px * scale, self.height_px * scale
 
 
-def picture(path: Path, source: Path | None, field: str, line: int | None) -> Picture:
-    """The image at ``path``; a clear error naming ``field`` when it cannot be used."""
+PRINT_DPI = 300
+"""Images are never embedded at more pixels than this resolution needs at their largest size."""
+OVERSIZE = 2
+"""Only an image this many times larger than needed is scaled down: resampling a small logo
+blurs its flat colours, and the result compresses worse than the original."""
+
+
+def picture(
+    path: Path, source: Path | None, field: str, line: int | None, box: tuple[float, float]
+) -> Picture:
+    """The image at ``path``, for a ``box`` (width, height) in mm; a clear error naming
+    ``field`` when it cannot be used."""
     try:
         stat = path.stat()
     except OSError as exc:
         raise LetterError.at(source, line, field, f"cannot read {path}: {exc.strerror}") from None
     try:
-        return _load(path, stat.st_mtime_ns, stat.st_size)
+        return _load(path, stat.st_mtime_ns, stat.st_size, box)
     except PILImage.DecompressionBombError:
         raise LetterError.at(
             source,
@@ -57,15 +67,30 @@ def picture(path: Path, source: Path | None, field: str, line: int | None) -> Pi
 
 
 @lru_cache(maxsize=64)
-def _load(path: Path, mtime_ns: int, size: int) -> Picture:
+def _load(path: Path, mtime_ns: int, size: int, box: tuple[float, float]) -> Picture:
     data = path.read_bytes()
     with PILImage.open(path) as opened:
         if opened.format not in ("PNG", "JPEG"):
             raise ValueError(f"the format is {opened.format}; use PNG or JPEG")
         opened.load()
+        width, height = opened.size
         image = _normalised(opened)
-    key = "img" + hashlib.sha1(data).hexdigest()[:12]
-    return Picture(key, image, image.width, image.height)
+    image = _reduced(image, box)
+    key = "img" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
+    return Picture(key, image, width, height)
+
+
+def _reduced(image: PILImage.Image, box: tuple[float, float]) -> PILImage.Image:
+    """The image scaled down to what 300 dpi needs when it fills ``box``; a logo scanned at
+    2000 pixels would otherwise make every letter heavy."""
+    scale = min(box[0] / image.width, box[1] / image.height)
+    needed = (
+        round(image.width * scale / 25.4 * PRINT_DPI),
+        round(image.height * scale / 25.4 * PRINT_DPI),
+    )
+    if needed[0] * OVERSIZE >= image.width:
+        return image
+    return image.resize(needed, PILImage.Resampling.LANCZOS)
 
 
 def _normalised(image: PILImage.Image) -> PILImage.Image:

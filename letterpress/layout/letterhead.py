@@ -34,9 +34,9 @@ def letterhead_items(ctx: Context, letterhead: Letterhead, root: Node) -> list[I
 
 def _logo(ctx: Context, letterhead: Letterhead, root: Node) -> list[Item]:
     assert letterhead.logo is not None
-    image = picture(letterhead.logo, letterhead.source, "logo", None)
-    ctx.images[image.key] = image
     box = g.LOGO_BOX
+    image = picture(letterhead.logo, letterhead.source, "logo", None, (box.width, box.height))
+    ctx.images[image.key] = image
     width, height = image.fit(box.width, box.height)
     node = root.add("Figure", alt=letterhead.logo_alt or letterhead.name)
     return [Image(box.x, box.y, width, height, image.key, node)]

@@ -76,7 +76,7 @@ class Ledger:
         created = not self.path.exists()
         handle = open(self.path, "ab")  # noqa: SIM115 - held open until close()
         try:
-            _lock(handle)
+            _lock(handle, self.path.parent)
         except BaseException:
             handle.close()
             raise
@@ -183,7 +183,7 @@ def _as_json(record: Record) -> dict[str, Any]:
     }
 
 
-def _lock(handle: IO[bytes]) -> None:
+def _lock(handle: IO[bytes], directory: Path) -> None:
     try:
         import fcntl
     except ImportError:  # Windows: msvcrt locks byte ranges, which an appending file outgrows
@@ -192,7 +192,7 @@ def _lock(handle: IO[bytes]) -> None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise LedgerBusy(
-            f"another letterpress mail is sending from {handle.name}; wait until it has finished"
+            f"another letterpress mail is sending from {directory}; wait until it has finished"
         ) from None
 
 

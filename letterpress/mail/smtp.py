@@ -27,7 +27,7 @@ TlsMode = Literal["starttls", "ssl", "none"]
 TLS_MODES: tuple[TlsMode, ...] = ("starttls", "ssl", "none")
 DEFAULT_PORTS: dict[TlsMode, int] = {"starttls": 587, "ssl": 465, "none": 25}
 USER_VARIABLE = "LETTERPRESS_SMTP_USER"
-PASSWORD_VARIABLE = "LETTERPRESS_SMTP_PASSWORD"  # noqa: S105 - the name, not a password
+PASSWORD_VARIABLE = "LETTERPRESS_SMTP_PASSWORD"
 
 
 class Secret:
@@ -134,10 +134,6 @@ class _Temporary(Exception):
         self.connecting = connecting
 
 
-class _Permanent(Exception):
-    pass
-
-
 class Mailer:
     """One SMTP connection, opened on the first message and kept for the whole batch."""
 
@@ -174,74 +170,95 @@ class Mailer:
         if self._broken:
             raise SmtpError(self._broken)
         delivery = Delivery()
-        pending = list(recipients)
-        reason, connecting = "", False
+        pending = {address: "" for address in recipients}
+        connecting = False
         for attempt in range(max(1, self.settings.attempts)):
             if attempt:
                 self._sleep(self.settings.retry_delay * 2 ** (attempt - 1))
             try:
-                pending = self._transaction(sender, pending, data, journal, delivery)
+                pending = self._transaction(sender, list(pending), data, journal, delivery)
             except _Temporary as exc:
-                reason, connecting = exc.reason, exc.connecting
+                pending = dict.fromkeys(pending, exc.reason)
+                connecting = exc.connecting
                 continue
+            connecting = False
             if not pending:
                 return delivery
-            reason, connecting = delivery.failed.pop("", ""), False
         if connecting:
-            self._broken = reason
-            raise SmtpError(reason)
-        delivery.failed.update({address: reason for address in pending})
+            self._broken = next(iter(pending.values()))
+            raise SmtpError(self._broken)
+        delivery.failed.update(pending)
         return delivery
 
     def _transaction(
         self, sender: str, pending: list[str], data: bytes, journal: Journal, delivery: Delivery
-    ) -> list[str]:
-        """One MAIL/RCPT/DATA exchange; returns the recipients to try again."""
+    ) -> dict[str, str]:
+        """One MAIL/RCPT/DATA exchange; returns the recipients that failed temporarily, and why."""
         connection = self._connect()
-        journal.sending(pending)
         try:
-            refusals = connection.sendmail(sender, pending, data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            refusals = exc.recipients
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            journal.refused(pending)
-            return self._whole_message_refused(exc, pending, delivery)
+            return self._exchange(connection, sender, pending, data, journal, delivery)
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
-            raise _Temporary(self._scrub(f"the connection to {self.settings.where} was lost "
-                                         f"({_describe(exc)})")) from None
-        return self._settle(pending, refusals, journal, delivery)
+            raise _Temporary(self._scrub(
+                f"the connection to {self.settings.where} was lost ({_describe(exc)})"
+            )) from None
+
+    def _exchange(
+        self, connection: smtplib.SMTP, sender: str, pending: list[str], data: bytes,
+        journal: Journal, delivery: Delivery,
+    ) -> dict[str, str]:
+        code, reply = connection.mail(sender)
+        if code != 250:
+            what = f"sender {sender} refused"
+            return self._refused_whole(connection, what, code, reply, pending, delivery)
+        refusals: dict[str, tuple[int, bytes]] = {}
+        for address in pending:
+            code, reply = connection.rcpt(address)
+            if code not in (250, 251):
+                refusals[address] = (code, reply)
+        accepted = [address for address in pending if address not in refusals]
+        if not accepted:
+            self._reset(connection)
+            return self._settle(refusals, delivery)
+        # Recorded only now: everything before DATA is certain not to have delivered anything.
+        journal.sending(accepted)
+        code, reply = connection.data(data)
+        if code != 250:
+            journal.refused(accepted)
+            what = "message refused"
+            return self._refused_whole(connection, what, code, reply, accepted, delivery) | (
+                self._settle(refusals, delivery)
+            )
+        journal.delivered(accepted)
+        delivery.accepted.extend(accepted)
+        return self._settle(refusals, delivery)
 
     def _settle(
-        self, pending: list[str], refusals: dict[str, tuple[int, bytes]], journal: Journal,
-        delivery: Delivery,
-    ) -> list[str]:
-        accepted = [address for address in pending if address not in refusals]
-        if accepted:
-            journal.delivered(accepted)
-            delivery.accepted.extend(accepted)
-        if refusals:
-            journal.refused(list(refusals))
-        again = []
+        self, refusals: dict[str, tuple[int, bytes]], delivery: Delivery
+    ) -> dict[str, str]:
+        again = {}
         for address, (code, reply) in refusals.items():
             text = self._scrub(_reply(code, reply))
             if 500 <= code < 600:
                 delivery.refused[address] = text
             else:
-                again.append(address)
-                delivery.failed[""] = text
+                again[address] = text
         return again
 
-    def _whole_message_refused(
-        self, exc: smtplib.SMTPResponseException, pending: list[str], delivery: Delivery
-    ) -> list[str]:
-        text = self._scrub(_reply(exc.smtp_code, exc.smtp_error))
-        if exc.smtp_code == 421:
+    def _refused_whole(
+        self, connection: smtplib.SMTP, what: str, code: int, reply: bytes, pending: list[str],
+        delivery: Delivery,
+    ) -> dict[str, str]:
+        """The sender or the message itself was refused: every recipient shares the answer."""
+        text = self._scrub(f"{what}: {_reply(code, reply)}")
+        if code == 421:
             self._drop()
-        if 500 <= exc.smtp_code < 600:
-            delivery.refused.update({address: text for address in pending})
-            return []
-        raise _Temporary(text)
+        else:
+            self._reset(connection)
+        if 500 <= code < 600:
+            delivery.refused.update(dict.fromkeys(pending, text))
+            return {}
+        return dict.fromkeys(pending, text)
 
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
@@ -259,7 +276,9 @@ class Mailer:
                 f"TLS with {settings.where} failed ({exc.reason or exc}); check --tls"
             )) from None
         except socket.gaierror:
-            raise SmtpError(f"the SMTP server {settings.host!r} is not known; check --smtp") from None
+            raise SmtpError(
+                f"the SMTP server {settings.host!r} is not known; check --smtp"
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise _Temporary(self._scrub(
                 f"cannot connect to the SMTP server {settings.where}: {_describe(exc)}"
@@ -303,19 +322,28 @@ class Mailer:
     def _login(self, connection: smtplib.SMTP) -> None:
         settings = self.settings
         assert settings.password is not None
-        if not connection.has_extn("auth"):
+        mechanisms = connection.esmtp_features.get("auth", "").upper().split()
+        if not mechanisms:
             raise SmtpError(f"{settings.where} does not offer AUTH; unset {USER_VARIABLE} and "
                             f"{PASSWORD_VARIABLE} if it needs no login")
-        try:
-            connection.login(settings.user, settings.password.reveal())
-        except smtplib.SMTPAuthenticationError as exc:
+        # smtplib's login() encodes the password as ASCII and fails on "æøå"; PLAIN and LOGIN
+        # carry UTF-8 (RFC 4616), so the exchange is done here.
+        user = settings.user.encode("utf-8")
+        password = settings.password.reveal().encode("utf-8")
+        if "PLAIN" in mechanisms:
+            code, reply = connection.docmd("AUTH", "PLAIN " + _b64(b"\0" + user + b"\0" + password))
+        elif "LOGIN" in mechanisms:
+            code, reply = connection.docmd("AUTH", "LOGIN " + _b64(user))
+            if code == 334:
+                code, reply = connection.docmd(_b64(password))
+        else:
+            raise SmtpError(f"{settings.where} offers no login method letterpress knows "
+                            f"(PLAIN or LOGIN; it offers {' '.join(mechanisms)})")
+        if code != 235:
             raise SmtpError(self._scrub(
                 f"{settings.where} refused the login of {settings.user!r} "
-                f"({_reply(exc.smtp_code, exc.smtp_error)}); check {USER_VARIABLE} and "
-                f"{PASSWORD_VARIABLE}"
-            )) from None
-        except smtplib.SMTPNotSupportedError:
-            raise SmtpError(f"{settings.where} offers no login method letterpress knows") from None
+                f"({_reply(code, reply)}); check {USER_VARIABLE} and {PASSWORD_VARIABLE}"
+            ))
 
     def _context(self) -> ssl.SSLContext:
         settings = self.settings
@@ -323,6 +351,13 @@ class Mailer:
             return settings.ssl_context
         cafile = str(settings.cafile) if settings.cafile else None
         return ssl.create_default_context(cafile=cafile)
+
+    def _reset(self, connection: smtplib.SMTP) -> None:
+        """End a refused transaction; a server that no longer answers is reconnected later."""
+        try:
+            connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -363,13 +398,17 @@ def _secret_forms(settings: SmtpSettings) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
 def _reply(code: int, reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return f"{code} {' '.join(text.split())}"
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return "no answer in time"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the server running, and is the port right?)"

@@ -1,0 +1,143 @@
+"""``letterpress mail``: letters as ready-to-send ``.eml`` messages, delivered with ``--send``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from letterpress.mail import MailReport, SmtpSettings
+
+USAGE_ERROR = 2
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "mail",
+        help="write letters as e-mail messages (.eml) with the PDF attached; --send delivers them",
+        description=(
+            "Write DIR/x.eml for every letter (a merge: DIR/x/001-name.eml ...). With --send, "
+            "also deliver them; a second run sends only what was not delivered. The SMTP user "
+            "and password are read from LETTERPRESS_SMTP_USER and LETTERPRESS_SMTP_PASSWORD."
+        ),
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
+    parser.add_argument("-o", "--output", default="out", metavar="DIR", help="output folder")
+    parser.add_argument("--from", dest="sender", metavar="ADDR",
+                        help="sender address (default: the letterhead's email)")
+    parser.add_argument("--allow-exempt", action="store_true",
+                        help="also mail letters marked exempt from public disclosure")
+    sending = parser.add_argument_group("delivery")
+    sending.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
+    sending.add_argument("--smtp", metavar="HOST[:PORT]", help="the SMTP server to deliver to")
+    sending.add_argument("--tls", choices=("starttls", "ssl", "none"), default="starttls",
+                         help="how to encrypt the connection (default: starttls)")
+    sending.add_argument("--cafile", metavar="PEM",
+                         help="trust the certificate authorities in this file, not the system's")
+    sending.add_argument("--resend", action="store_true",
+                         help="send again, also to recipients an earlier run delivered to")
+    sending.add_argument("--timeout", type=_positive, default=30.0, metavar="SECONDS",
+                         help="longest wait for any one network step (default: 30)")
+    sending.add_argument("--attempts", type=_count, default=4, metavar="N",
+                         help="tries of a message that fails temporarily (default: 4)")
+    sending.add_argument("--retry-delay", type=_positive, default=2.0, metavar="SECONDS",
+                         help="wait before the second try, doubled for each later one (default: 2)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from letterpress.cli import report
+    from letterpress.mail import SmtpError, mail
+    from letterpress.mail.ledger import LedgerBusy
+
+    try:
+        settings = _settings(args)
+        if args.sender is not None:
+            _check_sender(args.sender)
+    except ValueError as exc:
+        report.fail(str(exc))
+        return USAGE_ERROR
+    try:
+        result = mail(
+            args.paths, args.output, smtp=settings, sender=args.sender,
+            allow_exempt=args.allow_exempt, resend=args.resend,
+        )
+    except SmtpError as exc:
+        report.fail(str(exc))
+        return USAGE_ERROR
+    except LedgerBusy as exc:
+        report.fail(str(exc))
+        return 1
+    _print(result, sending=settings is not None)
+    return 0 if result.ok else 1
+
+
+def _settings(args: argparse.Namespace) -> SmtpSettings | None:
+    """The SMTP settings of the command line, or ``ValueError`` for a wrong combination."""
+    from pathlib import Path
+
+    from letterpress.mail import SmtpSettings
+    from letterpress.mail.smtp import credentials_from_environment, parse_server
+
+    if not args.send:
+        for given, option in ((args.smtp, "--smtp"), (args.resend, "--resend"),
+                              (args.cafile, "--cafile")):
+            if given:
+                raise ValueError(f"{option} is only used with --send")
+        return None
+    if not args.smtp:
+        raise ValueError("--send needs --smtp HOST[:PORT], the server to deliver to")
+    host, port = parse_server(args.smtp, args.tls)
+    cafile = Path(args.cafile) if args.cafile else None
+    if cafile is not None and not cafile.is_file():
+        raise ValueError(f"--cafile {cafile}: no such file")
+    user, password = credentials_from_environment()
+    return SmtpSettings(
+        host=host, port=port, tls=args.tls, user=user, password=password,
+        timeout=args.timeout, attempts=args.attempts, retry_delay=args.retry_delay,
+        cafile=cafile,
+    )
+
+
+def _check_sender(sender: str) -> None:
+    from letterpress.mail.addresses import parse_mailbox
+
+    try:
+        parse_mailbox(sender)
+    except ValueError as exc:
+        raise ValueError(f"--from: {exc}") from None
+
+
+def _print(result: MailReport, sending: bool) -> None:
+    from letterpress.cli import report
+
+    if result.smtp_error:
+        report.fail(result.smtp_error)
+    for outcome in result.outcomes:
+        report.problems(outcome.warnings)
+        report.problems(outcome.problems)
+    written = sum(len(o.outputs) for o in result.outcomes)
+    failed = sum(not o.ok for o in result.outcomes)
+    line = f"wrote {written} .eml"
+    if sending:
+        delivered = sum(o.delivered for o in result.outcomes)
+        already = sum(o.already for o in result.outcomes)
+        line += f", delivered {delivered}, already delivered before {already}"
+    print(f"{line}; {failed} letter(s) with problems", file=sys.stdout)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)

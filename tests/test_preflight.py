@@ -175,3 +175,14 @@ def test_command_exits_1_on_findings_and_0_when_clean(tmp_path: Path) -> None:
     assert failed.returncode == 1
     assert f"{bad}: page 1: x 5.0 mm" in failed.stderr
     assert str(clean) not in failed.stderr
+
+
+def test_command_checks_every_pdf_in_a_folder_and_its_subfolders(tmp_path: Path) -> None:
+    make_pdf(tmp_path, "clean.pdf")
+    (tmp_path / "merge").mkdir()
+    bad = make_pdf(tmp_path / "merge", "001-kari.pdf", font="Helvetica")
+    result = subprocess.run([sys.executable, "-m", "letterpress", "preflight", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stdout.strip() == "checked 2, 1 finding"
+    assert f"{bad}: page 1: the font Helvetica is not embedded" in result.stderr

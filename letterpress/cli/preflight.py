@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,15 +20,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from letterpress.desktop.preflight import preflight
 
+    files = pdf_files(args.paths)
+    if not files:
+        print(f"letterpress: no PDF files in {', '.join(args.paths)}", file=sys.stderr)
+        return 1
     found = 0
-    for name in args.paths:
-        findings = preflight(Path(name))
+    for path in files:
+        findings = preflight(path)
         for finding in findings:
             print(finding, file=sys.stderr)
         found += len(findings)
-    print(f"checked {len(args.paths)}, {found} finding{'s' if found != 1 else ''}")
+    print(f"checked {len(files)}, {found} finding{'s' if found != 1 else ''}")
     return 1 if found else 0
+
+
+def pdf_files(paths: list[str]) -> list[Path]:
+    """Files named directly, and every ``*.pdf`` in named folders (a build's merge folders too)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf")
+        else:
+            found.append(path)
+    return found

@@ -154,6 +154,8 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
                 findings += _page_size(page, index + 1, path)
                 findings += _placement(page, index + 1, path)
                 findings += _fonts(page, index + 1, path, fonts_reported)
+            except pdfium.PdfiumError as exc:
+                findings.append(Finding(path, f"the page cannot be read ({exc})", page=index + 1))
             finally:
                 page.close()
     finally:

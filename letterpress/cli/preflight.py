@@ -9,7 +9,7 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "preflight",
-        help="check PDFs against the rules of central print and digital mailboxes",
+        help="check PDFs for central print and digital mailboxes",
         description="Check PDFs (letters, or attachments from elsewhere) for A4 portrait, "
         "PDF 1.4–1.7, embedded fonts, no encryption, a free left margin and barcode zone, "
         "a 10 mm clear edge and a sensible file size. Exits 1 if anything is found.",

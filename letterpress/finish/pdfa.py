@@ -3,14 +3,16 @@ and actions, and a deterministic save.
 
 Arkivverket takes PDF/A for deposit. A letter painted by ReportLab already embeds its fonts
 and paints in DeviceRGB; what it lacks is the identification in XMP, an output intent that
-gives DeviceRGB a meaning, print flags on its link annotations and a PDF version that
-qpdf writes cleanly. ``make_pdfa`` adds those; ``save_pdf`` writes the bytes.
+gives DeviceRGB a meaning, and print flags on its link annotations. ``make_pdfa`` adds those
+(and mends what appended attachments bring along); ``save_pdf`` writes PDF 1.7 bytes.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +53,9 @@ FORBIDDEN_ACTIONS = frozenset(
         "/RichMediaExecute",
     }
 )
+
+# 6.5.1 again: of the named actions only these four page turns are allowed.
+ALLOWED_NAMED_ACTIONS = frozenset({"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"})
 
 # Annotation flags (ISO 32000-1, 12.5.3): Print must be set; Invisible, Hidden, NoView and
 # ToggleNoView must not, or the printed page and the screen could differ.
@@ -95,19 +100,29 @@ def make_pdfa(pdf: pikepdf.Pdf, *, conformance: Literal["B", "A"] = "B", ua: boo
     _mend_catalog(pdf)
     for page in pdf.pages:
         _mend_page(page.obj)
+        if ua and "/Annots" in page.obj:
+            # PDF/UA 7.18.3: tab through annotations in structure order, as they are read.
+            page.obj.Tabs = Name.S
+    if conformance == "A" or ua:
+        _mend_unicode_maps(pdf)
 
 
 def save_pdf(pdf: pikepdf.Pdf, *, deterministic: bool) -> bytes:
     """Write ``pdf`` as PDF 1.7 and return the bytes.
 
-    With ``deterministic`` the /ID is an MD5 digest of the written file, so the same
-    document gives the same bytes; without it qpdf makes a fresh one.
+    With ``deterministic`` both halves of the /ID are an MD5 digest of the written content,
+    so the same document gives the same bytes and different letters different IDs; without
+    it qpdf makes a fresh one from the time.
     """
+    if deterministic and "/ID" in pdf.trailer:
+        # ReportLab's invariant mode gives every letter the same /ID; without one, qpdf
+        # derives both halves from the content, so each letter has its own.
+        del pdf.trailer.ID
     out = io.BytesIO()
     pdf.save(
         out,
         force_version=PDF_VERSION,
-        # Object streams make letters about a quarter smaller and PDF/A-2 allows them.
+        # PDF/A-2 allows object streams; they make a letter 7-12 % smaller.
         object_stream_mode=ObjectStreamMode.generate,
         compress_streams=True,
         # pikepdf would otherwise rewrite the XMP packet after make_pdfa wrote it.
@@ -196,8 +211,13 @@ def _write_claim(pdf: pikepdf.Pdf, conformance: str, ua: bool) -> None:
 
 def _xmp_from_docinfo(pdf: pikepdf.Pdf) -> etree._Element:
     """An XMP packet equal to the Info dictionary, for a PDF that has none yet."""
+    info = pdf.docinfo
+    if "/Trapped" in info:
+        # pikepdf cannot carry this name into XMP, and pdf:Trapped is not among the
+        # properties PDF/A-2 predefines; a trapping hint means nothing for a letter.
+        del info.Trapped
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta.load_from_docinfo(pdf.docinfo)
+        meta.load_from_docinfo(info)
     root = _parse_xmp(pdf)
     if root is None:
         raise ValueError("could not make an XMP packet from the document information")
@@ -331,7 +351,10 @@ def _mend_annotation(annot: pikepdf.Dictionary) -> bool:
 
 def is_allowed_action(action: pikepdf.Dictionary, depth: int = 0) -> bool:
     """Whether an action and every action chained after it are allowed in PDF/A-2."""
-    if depth > 32 or str(action.get("/S", "")) in FORBIDDEN_ACTIONS:
+    kind = str(action.get("/S", ""))
+    if depth > 32 or kind in FORBIDDEN_ACTIONS:
+        return False
+    if kind == "/Named" and str(action.get("/N", "")) not in ALLOWED_NAMED_ACTIONS:
         return False
     following = action.get("/Next")
     if isinstance(following, Dictionary):
@@ -339,3 +362,59 @@ def is_allowed_action(action: pikepdf.Dictionary, depth: int = 0) -> bool:
     if isinstance(following, (Array, list)):
         return all(is_allowed_action(a, depth + 1) for a in following if isinstance(a, Dictionary))
     return True
+
+
+# --- text that can be read out -----------------------------------------------------------
+
+_BFCHAR = re.compile(rb"(\d+)\s+beginbfchar(.*?)endbfchar", re.S)
+_PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+_NOT_TEXT = frozenset({b"0000", b"FEFF", b"FFFE"})
+
+
+def _mend_unicode_maps(pdf: pikepdf.Pdf) -> None:
+    """Drop ToUnicode entries that map to U+0000, U+FEFF or U+FFFE (PDF/A-2a 6.2.11.7.2).
+
+    ReportLab fills the unused codes of each font subset with U+0000; no text uses them,
+    but a validator reading the map cannot know that.
+    """
+    seen: set[tuple[int, int]] = set()
+    for font in _fonts(pdf):
+        cmap = font.get("/ToUnicode")
+        if not isinstance(cmap, pikepdf.Stream) or cmap.objgen in seen:
+            continue
+        seen.add(cmap.objgen)
+        data = cmap.read_bytes()
+        cleaned = _BFCHAR.sub(_clean_bfchar, data)
+        if cleaned != data:
+            cmap.write(cleaned)
+
+
+def _clean_bfchar(block: re.Match[bytes]) -> bytes:
+    pairs = [(c, u) for c, u in _PAIR.findall(block.group(2)) if u.upper() not in _NOT_TEXT]
+    if not pairs:
+        return b""
+    lines = b"\n".join(b"<%s> <%s>" % pair for pair in pairs)
+    return b"%d beginbfchar\n%s\nendbfchar" % (len(pairs), lines)
+
+
+def _fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Every font in the resources of the pages and the forms and Type 3 fonts they use."""
+    seen: set[tuple[int, int]] = set()
+    pending = [page.obj.get("/Resources") for page in pdf.pages]
+    while pending:
+        resources = pending.pop()
+        if not isinstance(resources, Dictionary):
+            continue
+        if resources.is_indirect:
+            if resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
+        fonts = resources.get("/Font")
+        for font in fonts.values() if isinstance(fonts, Dictionary) else ():
+            if isinstance(font, Dictionary):
+                yield font
+                pending.append(font.get("/Resources"))
+        xobjects = resources.get("/XObject")
+        for xobject in xobjects.values() if isinstance(xobjects, Dictionary) else ():
+            if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == Name.Form:
+                pending.append(xobject.get("/Resources"))

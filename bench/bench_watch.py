@@ -102,6 +102,9 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 def _print(latencies: list[float], builds: list[float], saves: int) -> None:
     ordered = sorted(latencies)
+    if hasattr(os, "getloadavg"):
+        # Other work on the machine shows up directly in these times; say how busy it was.
+        print(f"load average:       {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
     print(f"saves timed:        {len(latencies)}")
     print(f"save to new PDF:    median {statistics.median(latencies):.0f} ms, "

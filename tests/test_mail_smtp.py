@@ -520,6 +520,19 @@ def test_letter_changed_after_delivery_is_pointed_out(tmp_path: Path, smtp_serve
     )
 
 
+def test_ledger_torn_by_a_crash_is_read_past(tmp_path: Path, smtp_server) -> None:
+    inbox, port = smtp_server()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".letterpress-sent.jsonl").write_bytes(b'{"event": "delivered", "file": "sv')
+    letter = write_letter(tmp_path)
+    assert send(letter, out, port) == 0
+    assert send(letter, out, port) == 0
+    assert len(inbox.received) == 1
+    lines = (out / ".letterpress-sent.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["event"] for line in lines[1:]] == ["sending", "delivered"]
+
+
 def test_two_runs_never_send_from_one_folder_at_once(tmp_path: Path, smtp_server,
                                                     capsys) -> None:
     from letterpress.mail.ledger import Ledger

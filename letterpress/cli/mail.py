@@ -69,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     except LedgerBusy as exc:
         report.fail(str(exc))
         return 1
+    except OSError as exc:
+        report.fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
+        return 1
     _print(result, sending=settings is not None)
     return 0 if result.ok else 1
 

@@ -60,7 +60,7 @@ class Ledger:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / LEDGER_NAME
-        self._records = _read(self.path)
+        self._by_file: dict[str, list[Record]] = {}
         self._handle: IO[bytes] | None = None
 
     def __enter__(self) -> Ledger:
@@ -83,7 +83,9 @@ class Ledger:
         self._handle = handle
         if created:
             _fsync_directory(self.path.parent)
-        self._records = _read(self.path)
+        self._by_file = {}
+        for record in _read(self.path):
+            self._by_file.setdefault(record.file, []).append(record)
         self._end_torn_line()
 
     def close(self) -> None:
@@ -94,8 +96,8 @@ class Ledger:
     def delivered(self, file: str) -> dict[str, Record]:
         """The recipients (lower case) ``file`` has reached, each with its latest record."""
         found: dict[str, Record] = {}
-        for record in self._records:
-            if record.file == file and record.event == "delivered":
+        for record in self._by_file.get(file, []):
+            if record.event == "delivered":
                 for address in record.recipients:
                     found[address.lower()] = record
         return found
@@ -104,10 +106,9 @@ class Ledger:
         """Recipients (lower case) whose last record for ``file`` is ``sending``: a run stopped
         while handing the message to the server, so it may or may not have arrived."""
         last: dict[str, str] = {}
-        for record in self._records:
-            if record.file == file:
-                for address in record.recipients:
-                    last[address.lower()] = record.event
+        for record in self._by_file.get(file, []):
+            for address in record.recipients:
+                last[address.lower()] = record.event
         return {address for address, event in last.items() if event == "sending"}
 
     def append(
@@ -128,7 +129,7 @@ class Ledger:
         self._handle.write(line.encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
-        self._records.append(record)
+        self._by_file.setdefault(file, []).append(record)
 
     def _end_torn_line(self) -> None:
         # A crash in the middle of a write can leave a last line without its newline; the next

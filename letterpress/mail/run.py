@@ -139,7 +139,10 @@ def _one_message(
     pdf = letterpress.render(letter, options)
     composed = compose(letter, pdf, addressing, draft=courier is None)
     target = out / name
-    write_atomic(target, composed.eml)
+    try:
+        write_atomic(target, composed.eml)
+    except OSError as exc:
+        raise LetterError.at(target, None, "", f"cannot write it: {exc.strerror}") from None
     outcome.outputs.append(target)
     if courier is not None:
         courier.deliver(outcome, name, letter, composed)
@@ -170,14 +173,14 @@ class _Courier:
         self.ledger.close()
 
     def deliver(self, outcome: MailOutcome, name: str, letter: Letter, composed: Composed) -> None:
-        if self.error:
-            outcome.unsent += 1
-            return
         done = {} if self.resend else self.ledger.delivered(name)
         self._warn_changed(outcome, name, done, composed)
         todo = [address for address in composed.recipients if address.lower() not in done]
         if not todo:
             outcome.already += 1
+            return
+        if self.error:
+            outcome.unsent += 1
             return
         self._warn_unsettled(outcome, name, todo)
         try:
@@ -186,6 +189,14 @@ class _Courier:
             )
         except SmtpError as exc:
             self.error = str(exc)
+            outcome.unsent += 1
+            return
+        except OSError as exc:
+            # Without a record of what was delivered, going on could send things twice.
+            self.error = (
+                f"cannot write to {self.ledger.path} ({exc.strerror}); sending stopped, and "
+                f"{name} may have been delivered without being recorded"
+            )
             outcome.unsent += 1
             return
         _record(outcome, name, letter, delivery)

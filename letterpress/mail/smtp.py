@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 TlsMode = Literal["starttls", "ssl", "none"]
-TLS_MODES: tuple[TlsMode, ...] = ("starttls", "ssl", "none")
 DEFAULT_PORTS: dict[TlsMode, int] = {"starttls": 587, "ssl": 465, "none": 25}
 USER_VARIABLE = "LETTERPRESS_SMTP_USER"
 PASSWORD_VARIABLE = "LETTERPRESS_SMTP_PASSWORD"

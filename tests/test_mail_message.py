@@ -176,7 +176,7 @@ def test_same_input_gives_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
     assert later["Message-ID"] != read_eml(tmp_path / "one" / "svar.eml")["Message-ID"]
 
 
-def test_merge_writes_one_message_per_recipient(tmp_path: Path) -> None:
+def test_merge_writes_one_message_per_recipient(tmp_path: Path, capsys) -> None:
     letter = write_letter(
         tmp_path, "invitasjon.yaml",
         recipient=None,
@@ -194,6 +194,7 @@ def test_merge_writes_one_message_per_recipient(tmp_path: Path) -> None:
     assert per["To"] == "Per Ås <per@example.no>"
     assert per["Subject"] == "Invitasjon til Per Ås"
     assert "Invitasjon til Per Ås" in pdf_text(attachment(per)[2])
+    assert "recipient 3 (invitasjon.yaml:" in capsys.readouterr().err
 
 
 def test_merge_from_the_example_letter_needs_an_address(tmp_path: Path, capsys) -> None:

@@ -2,25 +2,26 @@
 
 The key is decrypted once and reused for every letter of a batch::
 
-    signer = load_signer(p12, signing_password(p12))    # once; LetterError if unusable
-    for pdf in finished_pdfs:
-        signed = sign_pdf(pdf, signer)                    # about a millisecond per letter
+    signer = load_signer(p12, signing_password(p12))   # once; LetterError if unusable
+    options = Options(signer=signer)                    # picklable: reaches -j N workers
+    signed = sign_pdf(finished_pdf, signer)             # per letter, 5-10 ms (EC or RSA)
 
 The signature covers the whole file. Because it is an incremental update, every byte of the
-input stays as it was, and a PDF/A-2b input stays PDF/A-2b: the signature widget has the print
-flag (/F 4), an invisible one has a zero-size rectangle, and a visible stamp has an appearance
-stream whose font is embedded.
+input stays as it was, including its XMP metadata, so a PDF/A-2b (or 2a with PDF/UA-1) letter
+keeps its claim: the widget has the print flag, an invisible one a zero-size box outside the
+page, and a visible stamp an appearance stream with an embedded font and a Form element in the
+structure tree.
 
-Determinism, with ``SOURCE_DATE_EPOCH`` set:
+Determinism, with ``SOURCE_DATE_EPOCH`` set (and the same pyHanko and ReportLab versions):
 
 * The signing time (/M) is that instant, and the second half of the trailer /ID is derived from
   the input and that time instead of being random.
 * ECDSA signatures use RFC 6979 (deterministic nonces) where the cryptography library supports
-  it, and RSA PKCS#1 v1.5 is deterministic by construction, so an invisible signature from such
-  a key gives the same bytes for the same input.
-* Not deterministic: RSA-PSS keys (random salt), ECDSA where the library has no RFC 6979
-  support, and the font subset tag of a visible stamp is stable only within one ReportLab
-  version.
+  it, and RSA PKCS#1 v1.5 is deterministic by construction; the visible stamp is drawn in
+  ReportLab's invariant mode. So the signed bytes depend only on the input, the key and the
+  time.
+* Not deterministic: RSA-PSS keys (random salt), and ECDSA where the cryptography library has
+  no RFC 6979 support (older releases, or built against OpenSSL before 3.2).
 
 Without ``SOURCE_DATE_EPOCH`` the signing time is the current time of this computer, which a
 reader of the PDF has to take on trust (there is no time-stamping authority in B-B).
@@ -31,8 +32,10 @@ from __future__ import annotations
 import asyncio
 import getpass
 import hashlib
+import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -40,10 +43,13 @@ from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
+from asn1crypto import cms
+from asn1crypto.algos import SignedDigestAlgorithm
+from asn1crypto.x509 import Certificate as Asn1Certificate
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
@@ -55,7 +61,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import get_pyca_cryptography_hash
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+from pyhanko.sign.general import (
+    as_signing_certificate_v2,
+    get_pyca_cryptography_hash,
+    simple_cms_attribute,
+)
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -63,13 +74,19 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from letterpress.errors import LetterError
 from letterpress.limits import MAX_INPUT_BYTES
 
+# pyHanko logs failures with a traceback; letterpress reports them as LetterError instead, and
+# without a handler of their own Python would print them on standard error.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+
 PASSWORD_VARIABLE = "LETTERPRESS_SIGN_PASSWORD"
 FIELD = "sign"
 MM = 72 / 25.4
 """Points per millimetre."""
 
-SIGNING_USAGES = ("digital_signature", "content_commitment")
-"""Key usages that allow signing documents (content_commitment is nonRepudiation)."""
+_INVISIBLE = fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
+"""PDF/A wants the print flag on every widget; PDF/UA wants an untagged one hidden or outside
+the page, and a zero-size box far outside the page is both."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,7 @@ class Stamp:
     """
 
     page: int
+    """Index of the page: 0 is the first."""
     box: tuple[float, float, float, float]
     lines: tuple[str, ...] = ("Signert elektronisk av {name}", "{time}", "{subject}")
     font: Path | None = None
@@ -247,7 +265,7 @@ def _common_name(cert: x509.Certificate) -> str:
 
 def _cms_signer(
     key: pkcs12.PKCS12PrivateKeyTypes, cert: x509.Certificate, extra: list[x509.Certificate]
-) -> signers.SimpleSigner:
+) -> _KeptKeySigner:
     store = SimpleCertificateStore()
     store.register_multiple(translate_pyca_cryptography_cert_to_asn1(c) for c in extra)
     return _KeptKeySigner(
@@ -262,19 +280,87 @@ class _KeptKeySigner(signers.SimpleSigner):
     """A SimpleSigner that keeps the decrypted key object and signs ECDSA per RFC 6979.
 
     pyHanko's SimpleSigner parses the key again for every signature; keeping it parsed saves
-    that work in a batch, and deterministic nonces make signed letters reproducible.
+    that work in a batch (for RSA keys most of the time a signature takes), and deterministic
+    nonces make signed letters reproducible. RSA-PSS and other schemes are left to pyHanko.
     """
 
     def __init__(self, key: pkcs12.PKCS12PrivateKeyTypes, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._key = key
+        self.container_size: int | None = None
+        self.signed_attr_prov_spec = _PadesAttributes(self.signing_cert)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Build workers (-j N) receive the signer through the process pool's private pipe; the
+        # key object cannot be pickled, so it travels as unencrypted PKCS#8 and is never
+        # written anywhere.
+        key = self._key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        others = [cert.dump() for cert in self.cert_registry]
+        return _restore_signer, (key, self.signing_cert.dump(), others, self.container_size)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        algorithm = get_pyca_cryptography_hash(digest_algorithm)
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
-            algorithm = get_pyca_cryptography_hash(digest_algorithm)
-            ecdsa = ec.ECDSA(algorithm, deterministic_signing=_rfc6979())
-            return self._key.sign(data, ecdsa)
+            ecdsa = ec.ECDSA(algorithm, deterministic_signing=True) if _rfc6979() else None
+            return self._key.sign(data, ecdsa or ec.ECDSA(algorithm))
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if isinstance(self._key, rsa.RSAPrivateKey) and _pkcs1v15(mechanism):
+            # Parsing an RSA key checks it, which costs 50 ms or more each time.
+            return self._key.sign(data, padding.PKCS1v15(), algorithm)
         return super().sign_raw(data, digest_algorithm)
+
+
+def _restore_signer(
+    key: bytes, cert: bytes, others: list[bytes], container_size: int | None
+) -> _KeptKeySigner:
+    """The inverse of ``_KeptKeySigner.__reduce__``."""
+    restored = _cms_signer(
+        serialization.load_der_private_key(key, password=None),  # type: ignore[arg-type]
+        x509.load_der_x509_certificate(cert),
+        [x509.load_der_x509_certificate(other) for other in others],
+    )
+    restored.container_size = container_size
+    return restored
+
+
+class _PadesAttributes(SignedAttributeProviderSpec):
+    """The signed attributes of a PAdES signature, the certificate reference built only once.
+
+    pyHanko adds content type and message digest itself; PAdES forbids a signing-time
+    attribute, which leaves signing-certificate-v2. asn1crypto re-encodes a freshly built
+    nested structure many times over (about 20 ms per signature); one parsed from DER is
+    encoded once.
+    """
+
+    def __init__(self, cert: Asn1Certificate) -> None:
+        value = as_signing_certificate_v2(cert)
+        self._der = simple_cms_attribute("signing_certificate_v2", value).dump()
+
+    def signed_attr_providers(
+        self, data_digest: bytes, digest_algorithm: str
+    ) -> Iterator[CMSAttributeProvider]:
+        yield _Prebuilt(self._der)
+
+
+class _Prebuilt(CMSAttributeProvider):
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, der: bytes) -> None:
+        self._der = der
+
+    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+        return cms.CMSAttribute.load(self._der)
+
+
+def _pkcs1v15(mechanism: SignedDigestAlgorithm) -> bool:
+    try:
+        return mechanism.signature_algo == "rsassa_pkcs1v15"
+    except ValueError:  # an algorithm asn1crypto cannot name
+        return False
 
 
 @cache
@@ -306,13 +392,19 @@ def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes
     if "SOURCE_DATE_EPOCH" in os.environ:
         _derive_document_id(writer, pdf, when)
     name = _field_name(writer)
-    spec = fields.SigFieldSpec(sig_field_name=name)
+    spec = fields.SigFieldSpec(sig_field_name=name, invis_sig_settings=_INVISIBLE)
     style = None
     if stamp is not None:
+        lines = _stamp_lines(stamp, signer, when)
         spec = fields.SigFieldSpec(
-            sig_field_name=name, on_page=stamp.page, box=_stamp_rect(writer, stamp, signer)
+            sig_field_name=name,
+            on_page=stamp.page,
+            box=_stamp_rect(writer, stamp, signer),
+            readable_field_name=" ".join(lines),
         )
-        style = _stamp_style(stamp, signer, when)
+        fields.append_signature_field(writer, spec)
+        _tag_widget(writer, name, stamp.page, " ".join(lines))
+        style = _stamp_style(stamp, lines)
     meta = signers.PdfSignatureMetadata(
         field_name=name,
         md_algorithm="sha256",
@@ -347,6 +439,11 @@ def _writer(pdf: bytes, signer: Signer) -> IncrementalPdfFileWriter:
         raise _problem(signer.p12, f"the PDF to sign cannot be read ({exc})") from None
     if writer.security_handler is not None:
         raise _problem(signer.p12, "cannot sign an encrypted PDF")
+    # pyHanko rewrites the XMP metadata (producer, modification date) on every incremental
+    # write, and its round trip breaks the PDF/A extension schemas (pdfuaid), so the letter
+    # would lose its PDF/A-2a and PDF/UA-1 claims. The maintainer's documented way to keep the
+    # metadata as it is: replace this internal hook (pyHanko issues 223 and 755).
+    writer._update_meta = lambda: None  # type: ignore[method-assign]
     return writer
 
 
@@ -372,9 +469,7 @@ async def _sign(
     """pyHanko's ``async_sign_pdf``, step by step, because it has no way to set the time."""
     session = pdf_signer.init_signing_session(writer)
     session.system_time = when
-    # The exact size of a dry run plus slack: an ECDSA signature is a few bytes longer or
-    # shorter from one signature to the next (pyHanko's own default wastes 50 %).
-    reserved = await session.estimate_signature_container_size(None, tight=True) + 64
+    reserved = await _container_size(session)
     document = session.prepare_tbs_document(validation_info=None, bytes_reserved=reserved)
     digest, output = document.digest_tbs_document(output=BytesIO())
     signed = await document.perform_signature(
@@ -383,6 +478,19 @@ async def _sign(
     )
     await signed.post_signature_processing(output)
     return output.getvalue()
+
+
+async def _container_size(session: signers.PdfSigningSession) -> int:
+    """Bytes to reserve for the signature: measured by a dry run once per key, then reused."""
+    cms_signer = session.pdf_signer.signer
+    size = getattr(cms_signer, "container_size", None)
+    if size is None:
+        # The dry run's exact size plus slack: an ECDSA signature is a few bytes longer or
+        # shorter from one signature to the next (pyHanko's own default wastes 50 %).
+        size = await session.estimate_signature_container_size(None, tight=True) + 64
+        if isinstance(cms_signer, _KeptKeySigner):
+            cms_signer.container_size = size
+    return size
 
 
 # -- the visible stamp ------------------------------------------------------------------------
@@ -411,9 +519,8 @@ def _stamp_rect(
     return tuple(round(v) for v in rect)  # type: ignore[return-value]
 
 
-def _stamp_style(stamp: Stamp, signer: Signer, when: datetime) -> StaticStampStyle:
+def _stamp_style(stamp: Stamp, lines: list[str]) -> StaticStampStyle:
     width, height = stamp.box[2] * MM, stamp.box[3] * MM
-    lines = _stamp_lines(stamp, signer, when)
     appearance = _ReportLabPage(_stamp_pdf(lines, width, height, stamp.font), width, height)
     return StaticStampStyle(
         background=appearance,
@@ -461,6 +568,19 @@ def _stamp_pdf(lines: list[str], width: float, height: float, font: Path | None)
         y -= size * 1.2
     canvas.showPage()
     canvas.save()
+    return _mend_unicode(out.getvalue())
+
+
+def _mend_unicode(pdf: bytes) -> bytes:
+    """The stamp PDF with ReportLab's U+0000 ToUnicode entries dropped, as PDF/A-2a asks."""
+    import pikepdf
+
+    from letterpress.finish.pdfa import _mend_unicode_maps
+
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        _mend_unicode_maps(doc)
+        out = BytesIO()
+        doc.save(out, deterministic_id=True)
     return out.getvalue()
 
 
@@ -492,6 +612,75 @@ def _bundled_font() -> Path:
     installed = Path(str(resources.files("letterpress") / "_fonts"))
     folder = installed if installed.is_dir() else Path(__file__).resolve().parents[2] / "fonts"
     return folder / "LiberationSans-Regular.ttf"
+
+
+def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str) -> None:
+    """Put the stamp's widget in the structure tree as a Form element, as PDF/UA-1 asks.
+
+    Untagged PDFs, and parent trees that are not a flat /Nums array, are left alone.
+    """
+    tree = writer.root.get("/StructTreeRoot")
+    parents = tree.get_object().get("/ParentTree") if tree is not None else None
+    if parents is None or "/Nums" not in parents.get_object():
+        return
+    tree, parents = tree.get_object(), parents.get_object()
+    document = _top_element(tree)
+    _name, _value, widget_ref = next(fields.enumerate_sig_fields(writer, with_name=name))
+    page_ref = writer.find_page_for_modification(page)[0]
+    key = _next_parent_key(tree, parents)
+    element = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/StructElem"),
+                generic.pdf_name("/S"): generic.pdf_name("/Form"),
+                generic.pdf_name("/P"): document,
+                generic.pdf_name("/Pg"): page_ref,
+                generic.pdf_name("/Alt"): generic.TextStringObject(alt),
+                generic.pdf_name("/K"): generic.DictionaryObject(
+                    {
+                        generic.pdf_name("/Type"): generic.pdf_name("/OBJR"),
+                        generic.pdf_name("/Obj"): widget_ref,
+                        generic.pdf_name("/Pg"): page_ref,
+                    }
+                ),
+            }
+        )
+    )
+    widget_ref.get_object()[generic.pdf_name("/StructParent")] = generic.NumberObject(key)
+    parents["/Nums"].extend([generic.NumberObject(key), element])
+    tree[generic.pdf_name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    _append_kid(writer, document.get_object(), element)
+    for changed in (parents, tree):
+        writer.update_container(changed)
+
+
+def _top_element(tree: generic.DictionaryObject) -> generic.IndirectObject:
+    """The element the stamp is added to: the tree's (first) top element, e.g. Document."""
+    kids = tree["/K"]
+    if isinstance(kids, generic.ArrayObject):
+        return kids.raw_get(0)
+    return tree.raw_get("/K")
+
+
+def _next_parent_key(tree: generic.DictionaryObject, parents: generic.DictionaryObject) -> int:
+    nums = parents["/Nums"]
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    return max([int(tree.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+
+
+def _append_kid(
+    writer: IncrementalPdfFileWriter,
+    element: generic.DictionaryObject,
+    kid: generic.IndirectObject,
+) -> None:
+    kids = element.get("/K")
+    if kids is None:
+        element[generic.pdf_name("/K")] = generic.ArrayObject([kid])
+    elif isinstance(kids, generic.ArrayObject):
+        kids.append(kid)
+    else:
+        element[generic.pdf_name("/K")] = generic.ArrayObject([element.raw_get("/K"), kid])
+    writer.update_container(element)
 
 
 class _ReportLabPage(PdfContent):

@@ -1,0 +1,89 @@
+"""``letterpress verify``: the signature and PDF/A status of finished letters."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from letterpress.verify import SignatureCheck, Verification
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "verify", help="check the signatures and PDF/A status of finished letters"
+    )
+    parser.add_argument("paths", nargs="+", metavar="PDF", help="PDF files to check")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="CA.pem",
+        help="a CA certificate to trust (may be given more than once); without it no "
+        "signature counts as trusted",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from letterpress.cli import report
+    from letterpress.errors import LetterError
+    from letterpress.verify import load_trust, verify
+
+    trust = [Path(t) for t in args.trust]
+    try:
+        load_trust(trust)
+    except LetterError as exc:
+        report.problems(exc.problems)
+        return 2
+    results = [verify(Path(p), trust) for p in args.paths]
+    for result in results:
+        print("\n".join(describe(result)))
+    failed = sum(not r.ok for r in results)
+    print(f"verified {len(results)}, failed {failed}")
+    return 0 if failed == 0 else 1
+
+
+def describe(result: Verification) -> list[str]:
+    """The lines printed for one file."""
+    lines = [f"{result.path}: {'OK' if result.ok else 'FAILED'}"]
+    if result.error is not None:
+        return [*lines, f"  error: {result.error}"]
+    if not result.signatures:
+        lines.append("  signature: none (the file is not signed)")
+    for signature in result.signatures:
+        lines.extend(_signature(signature))
+    lines.append(_pdfa(result))
+    lines.extend(f"    {problem}" for problem in result.pdfa_problems)
+    return lines
+
+
+def _signature(check: SignatureCheck) -> list[str]:
+    when = (
+        f"{check.signing_time:%Y-%m-%d %H:%M:%S %Z} (the signer's clock)"
+        if check.signing_time
+        else "unknown"
+    )
+    return [
+        f"  signature {check.field}: {check.signer or 'unknown signer'}",
+        f"    signed:  {when}",
+        f"    intact:  {_yes(check.intact)}   valid: {_yes(check.valid)}   "
+        f"trusted: {_yes(check.trusted)}",
+        f"    covers:  {check.coverage}",
+        *(f"    problem: {problem}" for problem in check.problems),
+    ]
+
+
+def _pdfa(result: Verification) -> str:
+    if result.pdfa_claim is None:
+        return "  PDF/A: none claimed"
+    if result.pdfa_meets is None:
+        return f"  PDF/A: claims {result.pdfa_claim}, not checked"
+    verdict = "meets it" if result.pdfa_meets else "does NOT meet it"
+    return f"  PDF/A: claims {result.pdfa_claim}, {verdict}"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"

@@ -1,0 +1,344 @@
+"""Checking finished letters: are the signatures intact, valid and trusted, and is the PDF/A real?
+
+``verify(path, trust)`` never raises for a bad PDF: a damaged, unsigned or non-PDF file gives a
+``Verification`` that says what is wrong. Only unusable ``trust`` files raise ``LetterError``,
+because they are a mistake on the command line rather than a finding about the letter.
+
+Checks are offline: no certificate or revocation data is fetched. A signature is trusted only
+when its certificate chains up to one of the ``trust`` CA certificates and is valid now; with no
+``trust`` given, nothing is trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from letterpress.errors import LetterError
+
+# pyHanko logs every failed check with a traceback; without a handler of their own, Python
+# would print those on standard error. The findings are reported in the Verification instead.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+
+PDF_HEADER_WINDOW = 1024
+"""A PDF's %PDF- header must start within this many bytes (ISO 32000-1, 7.5.2)."""
+
+MAX_PDFA_FAILURES = 5
+"""Reasons a PDF/A check failed that are kept, so a report stays readable."""
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What one signature in a PDF proves."""
+
+    field: str
+    signer: str
+    """Common name of the signing certificate's subject ('' when it cannot be read)."""
+    signing_time: datetime | None
+    """The time the signer states (its own clock: no time-stamping authority vouches for it)."""
+    intact: bool
+    """The signed bytes are unchanged."""
+    valid: bool
+    """The signature was made with the key of the certificate it names."""
+    trusted: bool
+    """The certificate chains up to a ``trust`` CA and is valid now."""
+    entire_file: bool
+    """The signature covers every byte of the file."""
+    coverage: str
+    """What the signature covers, in words."""
+    coverage_ok: bool
+    """The whole file, or the file as signed with only signatures, form data or metadata
+    added after it (pyHanko's judgment of the later revisions)."""
+    problems: tuple[str, ...] = ()
+    """Why a check failed, in words."""
+    object_number: int | None = None
+    """The signature dictionary's object number, which PDF/A findings refer to."""
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and not self.problems
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The signature and PDF/A status of one file."""
+
+    path: Path
+    signatures: tuple[SignatureCheck, ...] = ()
+    pdfa_claim: str | None = None
+    """The PDF/A level the file's XMP metadata claims, e.g. ``PDF/A-2B``; None if none."""
+    pdfa_meets: bool | None = None
+    """Whether the file meets its claim; None when it claims none or the level is not checked."""
+    pdfa_problems: tuple[str, ...] = ()
+    error: str | None = None
+    """Why the file could not be checked at all (not a PDF, damaged, unreadable)."""
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signatures)
+
+    @property
+    def ok(self) -> bool:
+        """Every check passed: readable, signed, every signature good, PDF/A claim met."""
+        return (
+            self.error is None
+            and self.signed
+            and all(s.ok for s in self.signatures)
+            and self.pdfa_meets is not False
+        )
+
+
+def verify(path: Path, trust: list[Path]) -> Verification:
+    """Check every signature in the PDF at ``path`` and its PDF/A claim.
+
+    ``trust`` are CA certificate files (PEM or DER); a signature is trusted only if its
+    certificate chains up to one of them. Raises ``LetterError`` only for a ``trust`` file that
+    cannot be used.
+    """
+    path = Path(path)
+    roots = load_trust(trust)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Verification(path, error=f"cannot read the file: {exc.strerror}")
+    if b"%PDF-" not in data[:PDF_HEADER_WINDOW]:
+        return Verification(path, error="not a PDF file")
+    signatures, error = _signatures(data, roots)
+    claim, meets, pdfa_problems = _pdfa(data, _countersigned(signatures))
+    return Verification(path, signatures, claim, meets, pdfa_problems, error)
+
+
+# -- trust ------------------------------------------------------------------------------------
+
+
+def load_trust(files: list[Path]) -> list[Any]:
+    """The CA certificates in ``files`` (PEM, possibly several each, or DER), for pyHanko."""
+    roots: list[Any] = []
+    for file in files:
+        roots.extend(_certificates(Path(file)))
+    return roots
+
+
+def _certificates(file: Path) -> list[Any]:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise LetterError.at(
+            file, None, "trust", f"cannot read: {exc.strerror}; give a CA certificate file"
+        ) from None
+    try:
+        if b"-----BEGIN" in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise LetterError.at(
+            file,
+            None,
+            "trust",
+            "holds no certificate; give the CA's certificate as a PEM file "
+            "(-----BEGIN CERTIFICATE-----)",
+        ) from None
+    return [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in certs]
+
+
+# -- signatures -------------------------------------------------------------------------------
+
+
+def _signatures(data: bytes, roots: list[Any]) -> tuple[tuple[SignatureCheck, ...], str | None]:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        embedded = reader.embedded_regular_signatures
+    except Exception as exc:
+        # A damaged file can fail anywhere in the reader; say so instead of crashing.
+        return (), f"damaged PDF or signature, cannot be read ({_describe(exc)})"
+    return tuple(_check_signature(sig, roots) for sig in embedded), None
+
+
+def _check_signature(embedded: Any, roots: list[Any]) -> SignatureCheck:
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    # letterpress signs with digitalSignature or nonRepudiation certificates; pyHanko's default
+    # demands nonRepudiation alone.
+    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+    try:
+        status = validate_pdf_signature(embedded, context, key_usage_settings=usage)
+        return _from_status(embedded, status, has_roots=bool(roots))
+    except Exception as exc:
+        # Malformed signature containers raise many kinds of errors inside pyHanko.
+        return _broken(embedded, _describe(exc))
+
+
+def _from_status(embedded: Any, status: Any, *, has_roots: bool) -> SignatureCheck:
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    coverage, coverage_ok = _coverage(embedded, status)
+    problems = []
+    if not status.intact:
+        problems.append("the signed content was changed after signing")
+    elif not status.valid:
+        problems.append("the signature does not match the signing certificate")
+    if not status.trusted:
+        problems.append(_trust_problem(status, has_roots))
+    if not coverage_ok:
+        problems.append(f"the signature does not cover the whole file: {coverage}")
+    return SignatureCheck(
+        field=embedded.field_name,
+        signer=_common_name(status.signing_cert),
+        signing_time=status.signer_reported_dt,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        entire_file=entire,
+        coverage=coverage,
+        coverage_ok=coverage_ok,
+        problems=tuple(problems),
+        object_number=_object_number(embedded),
+    )
+
+
+def _object_number(embedded: Any) -> int | None:
+    reference = embedded.sig_field.raw_get("/V")
+    return getattr(reference, "idnum", None)
+
+
+def _countersigned(signatures: tuple[SignatureCheck, ...]) -> set[int]:
+    """Earlier signatures of a countersigned file: their own revision, and only accepted
+    changes after it."""
+    return {
+        s.object_number
+        for s in signatures
+        if s.object_number is not None and not s.entire_file and s.coverage_ok
+    }
+
+
+def _coverage(embedded: Any, status: Any) -> tuple[str, bool]:
+    """What the signature covers in words, and whether that is acceptable."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return "the entire file", True
+    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+        return "only part of its revision", False
+    revision = embedded.signed_revision + 1
+    total = embedded.reader.xrefs.total_revisions
+    level = status.modification_level
+    # pyHanko's diff analysis accepts later revisions that add signatures, fill in form fields
+    # or update metadata: that is how documents are countersigned. Anything else changed what
+    # the signer saw.
+    harmless = level is not None and level <= ModificationLevel.FORM_FILLING
+    if harmless and status.docmdp_ok is not False:
+        later = "later revisions only add signatures, form data or metadata"
+        return f"revision {revision} of {total}; {later}", True
+    return f"revision {revision} of {total}; the file was changed after signing", False
+
+
+def _trust_problem(status: Any, has_roots: bool) -> str:
+    if not has_roots:
+        return "not trusted: no --trust CA certificate given"
+    indication = getattr(status, "trust_problem_indic", None)
+    if indication is None:
+        return "not trusted: no chain to a --trust CA"
+    reason = indication.name.lower().replace("_", " ")
+    return f"not trusted: {reason}"
+
+
+def _broken(embedded: Any, reason: str) -> SignatureCheck:
+    try:
+        name = _common_name(embedded.signer_cert)
+    except Exception:
+        name = ""
+    return SignatureCheck(
+        field=str(getattr(embedded, "field_name", "")),
+        signer=name,
+        signing_time=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        entire_file=False,
+        coverage="unknown",
+        coverage_ok=False,
+        problems=(f"the signature cannot be checked ({reason})",),
+    )
+
+
+def _common_name(cert: Any) -> str:
+    if cert is None:
+        return ""
+    subject = cert.subject.native
+    return str(subject.get("common_name") or subject.get("organization_name") or "")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# -- PDF/A ------------------------------------------------------------------------------------
+
+
+def _pdfa(data: bytes, countersigned: set[int]) -> tuple[str | None, bool | None, tuple[str, ...]]:
+    """The file's PDF/A claim, whether it meets it, and why not."""
+    claim = _pdfa_claim(data)
+    if claim is None:
+        return None, None, ()
+    label = f"PDF/A-{claim}"
+    import page
+
+    try:
+        profile = page.ValidationProfile(claim.lower())
+    except ValueError:
+        return label, None, (f"{label} cannot be checked by this version of letterpress",)
+    try:
+        report = page.validate_pdf_bytes(data, profile=profile)
+    except page.PageError as exc:
+        return label, False, (f"cannot be checked: {_describe(exc)}",)
+    if report.is_compliant or not report.failures:
+        return label, report.is_compliant, ()
+    failures = [f for f in report.failures if not _earlier_signature(f, countersigned)]
+    reasons = tuple(f"{f.rule_id}: {f.message}" for f in failures[:MAX_PDFA_FAILURES])
+    return label, not failures, reasons
+
+
+def _earlier_signature(failure: Any, countersigned: set[int]) -> bool:
+    """A byte-range finding about a signature that a later signature was added after.
+
+    ISO 19005-2 6.4.3 asks a signature to cover "the entire file"; an earlier signature of a
+    countersigned file covers the file as it was when signed, which veraPDF accepts
+    (veraPDF issue 1493) and page-validation 0.11 does not.
+    """
+    found = failure.object_id
+    return (
+        failure.rule_id.endswith("SIGNATURE-BYTERANGE-001")
+        and found is not None
+        and found.object_number in countersigned
+    )
+
+
+def _pdfa_claim(data: bytes) -> str | None:
+    """Part and conformance from the XMP metadata (pdfaid), e.g. ``2B``; None if absent."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            status = pdf.open_metadata().pdfa_status
+    except Exception:
+        # No readable metadata is no claim; the signature check reports the damage.
+        return None
+    return status.upper() or None

@@ -234,7 +234,10 @@ def _modeline(folder: Path) -> str:
 
 
 def _relative(path: Path, folder: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return path.resolve().as_posix()
 
 
 def _printed(day: dt.date, language: str) -> str:
@@ -284,5 +287,15 @@ def _write_new(path: Path, data: bytes) -> None:
             os.link(tmp, path)  # fails if path exists, unlike a rename
         except FileExistsError:
             raise LetterExists(f"{path} already exists; choose another name") from None
+        except OSError:
+            _create_exclusive(path, data)  # a file system without hard links
     finally:
         os.unlink(tmp)
+
+
+def _create_exclusive(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        raise LetterExists(f"{path} already exists; choose another name") from None

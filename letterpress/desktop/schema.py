@@ -140,6 +140,8 @@ def _adjust_model(model: type[BaseModel], schema: dict[str, Any]) -> None:
             prop = _lines_or_text(prop)
         if info.default == "":
             prop = _nullable(prop)  # an empty value (``yours:``) reads as ""
+        if name not in labels:
+            raise KeyError(f"add the Norwegian label of {model.__name__}.{name} to LABELS")
         prop["title"] = labels[name]
         prop["description"] = info.description
         properties[name] = prop

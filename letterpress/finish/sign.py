@@ -221,7 +221,7 @@ def _decrypt(
     )
 
 
-def _check_usable(p12: Path, key: object, cert: x509.Certificate) -> None:
+def _check_usable(p12: Path, key: pkcs12.PKCS12PrivateKeyTypes, cert: x509.Certificate) -> None:
     now = datetime.now(UTC)
     if now < cert.not_valid_before_utc:
         raise _problem(
@@ -241,13 +241,13 @@ def _check_usable(p12: Path, key: object, cert: x509.Certificate) -> None:
             "the certificate may not be used for signing (its key usage has neither "
             "digitalSignature nor nonRepudiation); use a signing certificate",
         )
-    if key.public_key() != cert.public_key():  # type: ignore[attr-defined]
+    if key.public_key() != cert.public_key():
         raise _problem(p12, "the private key does not belong to the certificate")
 
 
 def _may_sign(cert: x509.Certificate) -> bool:
-    # A certificate without a key usage extension is refused too: validators (pyHanko,
-    # Acrobat) then cannot tell it was meant for signing and report the signature untrusted.
+    # A certificate without a key usage extension is refused too: validators such as pyHanko
+    # then cannot tell it was meant for signing and report the signature untrusted.
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:

@@ -4,7 +4,8 @@ structure tree, appended attachments, PDF/A, and (when asked) a digital signatur
 The archive rule: a letter is written as tagged PDF/A-2a that also meets PDF/UA-1. Appended
 PDFs are not tagged by letterpress, and untagged pages cannot be part of a PDF/A-2a file, so a
 letter with appended attachments claims PDF/A-2b instead (its own pages stay tagged), and a
-warning says so.
+warning says so. An attachment that breaks PDF/A-2b itself (fonts not embedded, CMYK...) leaves
+the letter without any PDF/A claim, with a warning; ``--strict-archive`` makes it an error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import pikepdf
 
 from letterpress.errors import Problem
-from letterpress.finish.fonts import clean_to_unicode
+from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
 from letterpress.finish.tags import write_structure
@@ -33,19 +34,23 @@ def finish(
     """The finished PDF bytes of one letter; soft findings are appended to ``warnings``."""
     files = [a.file for a in letter.attachments if a.file is not None]
     with pikepdf.open(io.BytesIO(painted.pdf)) as pdf:
+        attach_images(pdf, painted)
         write_structure(pdf, painted)
-        clean_to_unicode(pdf)
         write_metadata(pdf, _info(painted, letter))
+        archivable = True
         if files:
-            from letterpress.finish.attachments import append_attachments
+            from letterpress.finish.attachments import append_attachments, breaks_pdfa
 
             found = append_attachments(pdf, files, strict=options.strict_archive)
             _report(found, warnings)
-        if options.pdfa:
+            archivable = not breaks_pdfa(found)
+        if options.pdfa and archivable:
             tagged_only = not files
             make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)
             if files:
-                _report([_downgrade_notice(letter)], warnings)
+                _report([_notice(letter, DOWNGRADED)], warnings)
+        elif options.pdfa:
+            _report([_notice(letter, NOT_ARCHIVABLE)], warnings)
         data = save_pdf(pdf, deterministic=True)
     if options.signer is not None:
         from letterpress.finish.sign import sign_pdf
@@ -66,18 +71,21 @@ def _info(painted: Painted, letter: Letter) -> DocumentInfo:
     )
 
 
-def _downgrade_notice(letter: Letter) -> Problem:
+DOWNGRADED = (
+    "appended PDFs are not tagged, so this letter is written as PDF/A-2b (not PDF/A-2a with "
+    "PDF/UA-1); list the attachment without 'file:' and send it separately to keep the letter "
+    "fully accessible"
+)
+NOT_ARCHIVABLE = (
+    "an appended PDF breaks PDF/A (see above), so this letter is written without a PDF/A "
+    "claim; export the attachment as PDF/A, or use --strict-archive to make this an error"
+)
+
+
+def _notice(letter: Letter, message: str) -> Problem:
     source = letter.source.path if letter.source else None
     line = letter.source.line_of("attachments") if letter.source else None
-    return Problem(
-        source,
-        line,
-        "attachments",
-        "appended PDFs are not tagged, so this letter is written as PDF/A-2b (not PDF/A-2a "
-        "with PDF/UA-1); list the attachment without 'file:' and send it separately to keep "
-        "the letter fully accessible",
-        warning=True,
-    )
+    return Problem(source, line, "attachments", message, warning=True)
 
 
 def _report(found: list[Problem], warnings: list[Problem] | None) -> None:

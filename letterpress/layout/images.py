@@ -1,12 +1,16 @@
-"""Logos and signature images: read with Pillow, made safe to embed, fitted without stretching.
+"""Logos and signature images: read with Pillow, encoded for PDF once per process, fitted
+without stretching.
 
-Palette images and transparency are converted to RGB(A), so ReportLab embeds them with a soft
-mask instead of a colour-key mask. Pixel counts are limited before decoding.
+Palette images and transparency become RGB with a soft mask (never a colour-key mask); a JPEG
+without transparency is embedded as it is. Pixel counts are limited before decoding. The encoded
+streams are cached, so a batch of letters with the same logo compresses it once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,11 +25,26 @@ PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """An image as PDF stream data: samples, colour space, filter, and an optional soft mask."""
+
+    width: int
+    height: int
+    colour_space: str
+    """``/DeviceRGB`` or ``/DeviceGray``."""
+    filter: str
+    """``/FlateDecode`` or ``/DCTDecode``."""
+    data: bytes
+    mask: bytes | None = None
+    """The alpha channel, 8-bit gray, Flate-compressed."""
+
+
+@dataclass(frozen=True)
 class Picture:
-    """A decoded image ready to draw, and its natural aspect ratio."""
+    """An image ready to draw: its encoded streams and its natural aspect ratio."""
 
     key: str
-    image: PILImage.Image
+    encoded: Encoded
     width_px: int
     height_px: int
 
@@ -69,15 +88,35 @@ def picture(
 @lru_cache(maxsize=64)
 def _load(path: Path, mtime_ns: int, size: int, box: tuple[float, float]) -> Picture:
     data = path.read_bytes()
-    with PILImage.open(path) as opened:
+    with PILImage.open(io.BytesIO(data)) as opened:
         if opened.format not in ("PNG", "JPEG"):
             raise ValueError(f"the format is {opened.format}; use PNG or JPEG")
         opened.load()
         width, height = opened.size
         image = _normalised(opened)
-    image = _reduced(image, box)
-    key = "img" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
-    return Picture(key, image, width, height)
+        reduced = _reduced(image, box)
+        if opened.format == "JPEG" and reduced is image and image.mode in ("RGB", "L"):
+            encoded = _jpeg(data, image)
+        else:
+            encoded = _flate(reduced)
+    key = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
+    return Picture(key, encoded, width, height)
+
+
+def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:
+    space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
+    return Encoded(image.width, image.height, space, "/DCTDecode", data)
+
+
+def _flate(image: PILImage.Image) -> Encoded:
+    mask = None
+    if image.mode == "RGBA":
+        mask = zlib.compress(image.getchannel("A").tobytes(), 9)
+        image = image.convert("RGB")
+    space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
+    return Encoded(
+        image.width, image.height, space, "/FlateDecode", zlib.compress(image.tobytes(), 9), mask
+    )
 
 
 def _reduced(image: PILImage.Image, box: tuple[float, float]) -> PILImage.Image:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from letterpress.layout import geometry as g
@@ -30,6 +29,9 @@ class Painted:
     """``marks[page][mcid]`` is the element that marked content belongs to."""
     links: list[list[Node]] = field(default_factory=list)
     """``links[page][i]`` is the element of the page's i-th link annotation."""
+    images: list[set[str]] = field(default_factory=list)
+    """``images[page]``: keys of the images the page draws (``Document.images``); the finish
+    stage adds their XObjects, encoded once per process."""
 
 
 def paint(document: Document) -> Painted:
@@ -49,11 +51,11 @@ def paint(document: Document) -> Painted:
     canvas.setSubject(document.subject)
     canvas.setCreator("letterpress")
     painted = Painted(b"", document)
-    readers = {key: ImageReader(picture.image) for key, picture in document.images.items()}
     for page in document.pages:
-        marks, links = _paint_page(canvas, page, readers)
+        marks, links, images = _paint_page(canvas, page)
         painted.marks.append(marks)
         painted.links.append(links)
+        painted.images.append(images)
         canvas.showPage()
     canvas.save()
     painted.pdf = buffer.getvalue()
@@ -68,9 +70,10 @@ def _first_font(document: Document) -> str:
     raise ValueError("a letter without text cannot be painted")
 
 
-def _paint_page(canvas: Canvas, page: Page, readers: dict) -> tuple[list[Node], list[Node]]:
+def _paint_page(canvas: Canvas, page: Page) -> tuple[list[Node], list[Node], set[str]]:
     marks: list[Node] = []
     links: list[Node] = []
+    images: set[str] = set()
     items = page.items
     index = 0
     while index < len(items):
@@ -84,8 +87,9 @@ def _paint_page(canvas: Canvas, page: Page, readers: dict) -> tuple[list[Node], 
             continue
         if isinstance(item, Image):
             _open(canvas, item.node, marks)
-            _draw_image(canvas, item, readers[item.key])
+            _draw_image(canvas, item)
             canvas.addLiteral("EMC")
+            images.add(item.key)
         elif isinstance(item, Line | Rect):
             canvas.addLiteral("/Artifact BMC")
             _draw_shape(canvas, item)
@@ -94,7 +98,7 @@ def _paint_page(canvas: Canvas, page: Page, readers: dict) -> tuple[list[Node], 
             _draw_link(canvas, item)
             links.append(item.node)
         index += 1
-    return marks, links
+    return marks, links, images
 
 
 def _text_run_end(items: list[Item], start: int) -> int:
@@ -138,15 +142,11 @@ def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
     canvas.drawText(text_object)
 
 
-def _draw_image(canvas: Canvas, item: Image, reader: ImageReader) -> None:
-    canvas.drawImage(
-        reader,
-        item.x * g.MM,
-        _y(item.y + item.height),
-        item.width * g.MM,
-        item.height * g.MM,
-        mask="auto",
-    )
+def _draw_image(canvas: Canvas, item: Image) -> None:
+    """Place the image XObject named by its key; the finish stage supplies the XObject."""
+    width, height = item.width * g.MM, item.height * g.MM
+    x, y = item.x * g.MM, _y(item.y + item.height)
+    canvas.addLiteral(f"q {width:.3f} 0 0 {height:.3f} {x:.3f} {y:.3f} cm /{item.key} Do Q")
 
 
 def _draw_shape(canvas: Canvas, item: Line | Rect) -> None:

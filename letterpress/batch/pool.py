@@ -10,17 +10,20 @@ finish, their results are delivered, and ``KeyboardInterrupt`` is raised again.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
+from typing import Any
 
 from letterpress.batch import worker
 from letterpress.batch.worker import Job, Result
 from letterpress.options import Options
 
-CHUNKS_IN_FLIGHT_PER_WORKER = 3
-MAX_CHUNK = 16
+IN_FLIGHT = 3
+"""Chunks sent ahead per worker: enough that no worker waits, few enough to stop quickly."""
+MAX_CHUNK = 8
 """Letters per chunk at most: enough to make sending them cheap, few enough to share work."""
 
 
@@ -37,15 +40,26 @@ def execute(
         for job in jobs:
             deliver(worker.run(job, options))
         return
-    size = chunk_size(total, min(workers, total))
-    pool = _executor(min(workers, total), options)
-    chunks = _chunks(jobs, size)
+    workers = min(workers, total)
+    context = _context()
+    lifeline, held = context.Pipe(duplex=False)
+    stopping = context.Event()
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=worker.init,
+        initargs=(options, dict(os.environ), stopping, lifeline),
+    )
+    chunks = _chunks(jobs, chunk_size(total, workers))
     try:
-        _run_pool(pool, chunks, workers * CHUNKS_IN_FLIGHT_PER_WORKER, deliver)
+        _run_pool(pool, chunks, workers * IN_FLIGHT, deliver, stopping)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        # Closing our end tells workers that are still running (after a second Ctrl-C) to stop.
+        held.close()
+        lifeline.close()
 
 
 def chunk_size(total: int, workers: int) -> int:
@@ -59,7 +73,7 @@ def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
         yield chunk
 
 
-def _executor(workers: int, options: Options) -> ProcessPoolExecutor:
+def _context() -> multiprocessing.context.BaseContext:
     # forkserver: workers start from a clean, single-threaded process (the build process may run
     # a progress thread, and forking a threaded process can deadlock), with the render path
     # imported once in the server. Elsewhere (Windows, macOS) spawn.
@@ -67,16 +81,13 @@ def _executor(workers: int, options: Options) -> ProcessPoolExecutor:
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["letterpress.batch.worker", "letterpress.pipeline"])
-    else:
-        context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=worker.init, initargs=(options,)
-    )
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _run_pool(
     pool: ProcessPoolExecutor, chunks: Iterator[list[Job]], limit: int,
-    deliver: Callable[[Result], None],
+    deliver: Callable[[Result], None], stopping: Any,
 ) -> None:
     pending: set[Future[list[Result]]] = set()
     try:
@@ -87,7 +98,8 @@ def _run_pool(
         while pending:
             pending = _collect(pending, deliver)
     except KeyboardInterrupt:
-        _wind_down(pool, pending, deliver)
+        stopping.set()
+        _wind_down(pending, deliver)
         raise
 
 
@@ -108,11 +120,8 @@ def _results(future: Future[list[Result]]) -> list[Result]:
         raise WorkerLost("a worker process stopped unexpectedly (killed?)") from None
 
 
-def _wind_down(
-    pool: ProcessPoolExecutor, pending: set[Future[list[Result]]],
-    deliver: Callable[[Result], None],
-) -> None:
-    """Cancel what has not started; let the running chunks finish and report them."""
+def _wind_down(pending: set[Future[list[Result]]], deliver: Callable[[Result], None]) -> None:
+    """Cancel what has not started; let each worker finish its letter, and report them."""
     running = {future for future in pending if not future.cancel()}
     try:
         for future in running:

@@ -77,10 +77,14 @@ class Bar(Silent):
 
     def finished(self, outcome: Outcome) -> None:
         for problem in (*outcome.warnings, *outcome.problems):
-            self.console.print(str(problem), markup=False, highlight=False, style=None)
+            self._print(str(problem))
         line = describe(outcome)
         if line:
-            self.console.print(line, markup=False, highlight=False)
+            self._print(line)
+
+    def _print(self, line: str) -> None:
+        # soft_wrap: a long PATH:LINE: message stays one line, for editors and copying.
+        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def stop(self) -> None:
         if self._bar is not None:
@@ -88,7 +92,7 @@ class Bar(Silent):
 
 
 def _columns() -> list[ProgressColumn]:
-    """building ━━━━━━━━━━━━━━ 120/250 48 letters/s 0:00:02 left 0:00:03"""
+    """building ━━━━━━━━━━━━━━ 120/250 48 letters/s 0:00:02 elapsed, 0:00:03 left"""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -106,7 +110,7 @@ def _columns() -> list[ProgressColumn]:
 
     return [
         TextColumn("building"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+        TimeElapsedColumn(), TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"),
     ]
 
 

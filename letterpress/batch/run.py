@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from letterpress.load.merge import Merge
 
 LETTER_SUFFIXES = (".yaml", ".yml")
-NUMBERED_PDF = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf")
-"""The files of a merge folder that a build owns (and removes when no recipient has them)."""
+OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
+"""The files of a merge folder that a build owns: its PDFs, and temporary files of a build that
+was killed. A finished merge removes those that no recipient of today's build has."""
 
 
 def letter_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -234,6 +235,8 @@ class _Tracker:
 
     def _record(self, result: Result) -> None:
         plan = self.plans[result.plan]
+        if result.skipped or result.index in plan.built or result.index in plan.failed:
+            return  # skipped while stopping, or delivered again while stopping
         if result.warnings:
             plan.warnings[result.index] = result.warnings
         if result.target is not None:
@@ -305,10 +308,11 @@ class _Tracker:
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:
     """PDFs left from an earlier build of this merge would be mistaken for today's letters."""
+    # Only the merge's own folder: a build never removes files elsewhere in the output folder.
     if not folder.is_dir():
         return
     for path in folder.iterdir():
-        if NUMBERED_PDF.fullmatch(path.name) and path not in keep:
+        if OWNED_FILE.fullmatch(path.name) and path not in keep:
             with contextlib.suppress(OSError):
                 path.unlink()
 

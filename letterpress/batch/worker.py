@@ -8,17 +8,18 @@ at any moment leaves the old file or the new one, never part of one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from letterpress.errors import LetterError, Problem
 from letterpress.model import Letter
 from letterpress.options import Options
-
-PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,21 +47,35 @@ class Result:
     problems: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     """Soft findings of rendering; the same for most letters of a merge, so reported once."""
+    skipped: bool = False
+    """Not attempted: the build was stopping."""
 
 
 _options = Options()
 _busy = False
+_stopping: Any = None
 
 
-def init(options: Options) -> None:
-    """Set up a worker process: import the render path once and follow the build process."""
-    global _options
-    _options = options
+def init(
+    options: Options, environment: dict[str, str], stopping: Any, lifeline: Connection
+) -> None:
+    """Set up a worker process: import the render path once and follow the build process.
+
+    ``environment`` is the build process's: a worker started by a long-lived fork server would
+    otherwise see the variables (``SOURCE_DATE_EPOCH``) of the moment that server started.
+    ``stopping`` is an event the build process sets on Ctrl-C: the letter being built is
+    finished, the rest of the chunk is skipped. ``lifeline`` is the reading end of a pipe whose
+    other end only the build process holds.
+    """
+    global _options, _stopping
+    _options, _stopping = options, stopping
+    os.environ.clear()
+    os.environ.update(environment)
     # Ctrl-C reaches every process of the terminal; the build process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
-    _follow_parent()
+    _follow(lifeline)
     import letterpress.pipeline  # noqa: F401  (the heavy imports, once per worker)
 
 
@@ -69,7 +84,7 @@ def run_chunk(jobs: list[Job]) -> list[Result]:
     global _busy
     _busy = True
     try:
-        return [run(job, _options) for job in jobs]
+        return [_skipped(job) if _stopping.is_set() else run(job, _options) for job in jobs]
     except _Terminated:
         # write_atomic has removed its temporary file on the way out; now stop at once.
         os._exit(143)
@@ -98,6 +113,10 @@ def run(job: Job, options: Options) -> Result:
     return Result(job.plan, job.index, job.target, (), tuple(warnings))
 
 
+def _skipped(job: Job) -> Result:
+    return Result(job.plan, job.index, None, skipped=True)
+
+
 def _failed(job: Job, message: str) -> Result:
     source = job.letter.source.path if job.letter.source is not None else None
     problem = Problem(source, None, "", f"{job.where}: {message}" if job.where else message)
@@ -119,13 +138,16 @@ def _terminated(signum: int, frame: object) -> None:
     os._exit(143)
 
 
-def _follow_parent() -> None:
-    """Exit when the build process is gone (killed), instead of waiting for work forever."""
-    parent = os.getppid()
+def _follow(lifeline: Connection) -> None:
+    """Exit when the build process is gone (killed), instead of waiting for work forever.
+
+    Nothing is ever sent on the lifeline: reading it returns only when the build process's end
+    is closed, which the system does when that process dies however it dies.
+    """
 
     def watch() -> None:
-        while os.getppid() == parent:
-            threading.Event().wait(PARENT_POLL_SECONDS)
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv()
         os._exit(1)
 
-    threading.Thread(target=watch, name="letterpress-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="letterpress-lifeline", daemon=True).start()

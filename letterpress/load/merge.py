@@ -177,18 +177,11 @@ class _Templates:
     """The placeholders of one letter, by field (``title``, ``body``, ``email.subject`` ...)."""
 
     fields: dict[str, _Template] = field(default_factory=dict)
-
-    @property
-    def slots(self) -> list[_Slot]:
-        return [slot for template in self.fields.values() for slot in template.slots]
-
-    @property
-    def keys(self) -> set[str]:
-        return {slot.key for slot in self.slots}
-
-    @property
-    def markdown_keys(self) -> set[str]:
-        return {slot.key for slot in self.slots if slot.markdown}
+    slots: tuple[_Slot, ...] = ()
+    """The first placeholder of each key (for messages)."""
+    keys: frozenset[str] = frozenset()
+    markdown_keys: frozenset[str] = frozenset()
+    """Keys used in body text, whose values are escaped for Markdown."""
 
     @classmethod
     def of(cls, letter: Letter) -> _Templates:
@@ -200,7 +193,12 @@ class _Templates:
                 found[name] = template
         if problems:
             raise LetterError(problems)
-        return cls(found)
+        every = [slot for template in found.values() for slot in template.slots]
+        first: dict[str, _Slot] = {}
+        for slot in every:
+            first.setdefault(slot.key, slot)
+        markdown = frozenset(slot.key for slot in every if slot.markdown)
+        return cls(found, tuple(first.values()), frozenset(first), markdown)
 
 
 def _template_fields(letter: Letter) -> Iterator[tuple[str, str]]:
@@ -478,18 +476,11 @@ def _check_columns(table: _CsvTable, templates: _Templates) -> None:
             f"the file has no column {slot.key!r}, which {slot.where()} names; add the column "
             "or correct the placeholder",
         )
-        for slot in _unique(templates.slots)
+        for slot in templates.slots
         if slot.key not in columns
     ]
     if problems:
         raise LetterError(problems)
-
-
-def _unique(slots: list[_Slot]) -> list[_Slot]:
-    seen: dict[str, _Slot] = {}
-    for slot in slots:
-        seen.setdefault(slot.key, slot)
-    return list(seen.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,7 +505,7 @@ def _missing(templates: _Templates, row: _Row) -> list[str]:
     return [
         f"{slot.where()} names the key {slot.key!r}, which this recipient does not have; "
         "add it or correct the placeholder"
-        for slot in _unique(templates.slots)
+        for slot in templates.slots
         if slot.key not in row.values
     ]
 
@@ -526,7 +517,7 @@ def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
             f"{row.where()}: {slot.key!r} is empty, so {slot.where()} prints nothing",
             warning=True,
         )
-        for slot in _unique(templates.slots)
+        for slot in templates.slots
         if slot.key not in STANDARD_KEYS and not row.values[slot.key]
     )
 

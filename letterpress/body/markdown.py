@@ -30,12 +30,15 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
 
 
-def parse(markdown: str) -> list[Block]:
-    """The blocks of ``markdown``; heading levels renumbered so the top one is level 1."""
+@lru_cache(maxsize=64)
+def parse(markdown: str) -> tuple[Block, ...]:
+    """The blocks of ``markdown``; heading levels renumbered so the top one is level 1.
+
+    Cached: the letters of a mail merge usually share one body."""
     tree = SyntaxTreeNode(_parser().parse(markdown))
     blocks = _blocks(tree.children)
     top = min((b.level for b in _headings(blocks)), default=1)
-    return [_shift(b, top - 1) for b in blocks]
+    return tuple(_shift(b, top - 1) for b in blocks)
 
 
 def _blocks(nodes: list[SyntaxTreeNode]) -> list[Block]:

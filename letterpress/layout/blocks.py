@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from letterpress.body.blocks import (
@@ -40,7 +41,7 @@ class Measure:
 
 def text_chunks(
     ctx: Context,
-    lines: list[TextLine],
+    lines: Sequence[TextLine],
     size: float,
     x: float,
     node: Node | None,
@@ -67,7 +68,7 @@ def text_chunks(
 
 
 def block_chunks(
-    ctx: Context, blocks: list[Block] | tuple[Block, ...], measure: Measure, parent: Node
+    ctx: Context, blocks: Sequence[Block], measure: Measure, parent: Node
 ) -> list[Chunk]:
     """Chunks of ``blocks`` set in ``measure``, their structure added under ``parent``."""
     chunks: list[Chunk] = []

@@ -31,7 +31,7 @@ class Context:
 
     def lines(
         self, spans: tuple[Span, ...], size: float, width: float, hyphenate: bool = True
-    ) -> list[TextLine]:
+    ) -> tuple[TextLine, ...]:
         return break_lines(spans, self.fonts, size, width, self.hyphenation, hyphenate)
 
     def width(self, text: str, size: float, bold: bool = False, italic: bool = False) -> float:

@@ -37,9 +37,10 @@ def bundled_font_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "fonts"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FontSet:
-    """ReportLab names of the four styles, and the files they came from."""
+    """ReportLab names of the four styles, and the files they came from. One object per set
+    of font files in a process, compared by identity (so it can key caches)."""
 
     names: dict[Style, str]
     files: dict[Style, Path]

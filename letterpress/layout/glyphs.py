@@ -7,7 +7,7 @@ worse than no letter, so it is an error before anything is drawn.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
 from letterpress.errors import LetterError, Problem
@@ -15,7 +15,7 @@ from letterpress.layout.fonts import FontSet
 from letterpress.model import Letter
 
 
-def check_glyphs(letter: Letter, blocks: list[Block], fonts: FontSet) -> None:
+def check_glyphs(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> None:
     problems: list[Problem] = []
     for field, text, bold in _fields(letter):
         char = fonts.missing(text, bold=bold)
@@ -71,7 +71,7 @@ def _fields(letter: Letter) -> Iterator[tuple[str, str, bool]]:
     yield "letterhead.visit_address", " ".join(head.visit_address), False
 
 
-def _body_problems(letter: Letter, blocks: list[Block], fonts: FontSet) -> list[Problem]:
+def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> list[Problem]:
     source = letter.source
     path = source.body_path if source else None
     first = source.body_first_line if source else 1
@@ -88,7 +88,7 @@ def _body_problems(letter: Letter, blocks: list[Block], fonts: FontSet) -> list[
     return problems
 
 
-def _spans(blocks: list[Block] | tuple[Block, ...]) -> Iterator[tuple[int, object]]:
+def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, object]]:
     for block in blocks:
         if isinstance(block, Paragraph | Heading):
             for span in block.spans:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from letterpress.body.blocks import Block, Span
 from letterpress.labels import labels
 from letterpress.layout import geometry as g
@@ -22,7 +24,7 @@ from letterpress.options import Options
 MIN_TEXT_CONTRAST = 4.5
 
 
-def compose(letter: Letter, blocks: list[Block], options: Options | None = None) -> Document:
+def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = None) -> Document:
     """Every page of ``letter`` with its items and the structure tree they belong to."""
     if letter.recipient is None:
         raise ValueError("a merge letter must be expanded (load.merge.expand) before layout")

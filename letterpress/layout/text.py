@@ -59,6 +59,7 @@ def hyphenator(language: str) -> pyphen.Pyphen:
     return pyphen.Pyphen(lang=language, left=2, right=3)
 
 
+@lru_cache(maxsize=4096)
 def break_lines(
     spans: tuple[Span, ...],
     fonts: FontSet,
@@ -66,9 +67,13 @@ def break_lines(
     width_mm: float,
     language: str,
     hyphenate: bool = True,
-) -> list[TextLine]:
-    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``."""
-    return _LineBreaker(fonts, size, width_mm * MM, language, hyphenate).run(spans)
+) -> tuple[TextLine, ...]:
+    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``.
+
+    Cached: in a mail merge every letter sets the same paragraphs, and only the recipient's
+    lines are new. The lines returned are shared and must not be changed.
+    """
+    return tuple(_LineBreaker(fonts, size, width_mm * MM, language, hyphenate).run(spans))
 
 
 class _LineBreaker:

@@ -104,7 +104,7 @@ def make_pdfa(pdf: pikepdf.Pdf, *, conformance: Literal["B", "A"] = "B", ua: boo
             # PDF/UA 7.18.3: tab through annotations in structure order, as they are read.
             page.obj.Tabs = Name.S
     if conformance == "A" or ua:
-        _mend_unicode_maps(pdf)
+        mend_unicode_maps(pdf)
 
 
 def save_pdf(pdf: pikepdf.Pdf, *, deterministic: bool) -> bytes:
@@ -371,7 +371,7 @@ _PAIR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
 _NOT_TEXT = frozenset({b"0000", b"FEFF", b"FFFE"})
 
 
-def _mend_unicode_maps(pdf: pikepdf.Pdf) -> None:
+def mend_unicode_maps(pdf: pikepdf.Pdf) -> None:
     """Drop ToUnicode entries that map to U+0000, U+FEFF or U+FFFE (PDF/A-2a 6.2.11.7.2).
 
     ReportLab fills the unused codes of each font subset with U+0000; no text uses them,

@@ -575,10 +575,10 @@ def _mend_unicode(pdf: bytes) -> bytes:
     """The stamp PDF with ReportLab's U+0000 ToUnicode entries dropped, as PDF/A-2a asks."""
     import pikepdf
 
-    from letterpress.finish.pdfa import _mend_unicode_maps
+    from letterpress.finish.pdfa import mend_unicode_maps
 
     with pikepdf.open(BytesIO(pdf)) as doc:
-        _mend_unicode_maps(doc)
+        mend_unicode_maps(doc)
         out = BytesIO()
         doc.save(out, deterministic_id=True)
     return out.getvalue()

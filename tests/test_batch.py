@@ -153,6 +153,22 @@ def test_check_reports_rows_and_writes_nothing(tmp_path: Path, capsys) -> None:
     assert captured.out.startswith("checked 3, failed 1")
 
 
+def test_a_program_read_from_standard_input_builds_without_workers(tmp_path: Path) -> None:
+    """Worker processes re-read the main program, which a pipe cannot give twice."""
+    write_letter(tmp_path, "a.yaml")
+    write_letter(tmp_path, "b.yaml")
+    program = (
+        "import letterpress\n"
+        f"report = letterpress.build([{str(tmp_path)!r}], {str(tmp_path / 'out')!r}, jobs=2)\n"
+        "print(report.built, report.failed)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=program, capture_output=True, text=True, cwd=ROOT,
+        timeout=120,
+    )
+    assert done.stdout == "2 0\n", done.stderr
+
+
 def test_jobs_must_be_a_positive_number(capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["build", "letters", "-j", "0"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -36,7 +37,7 @@ def execute(
     deliver: Callable[[Result], None],
 ) -> None:
     """Build every job, calling ``deliver`` with each result in this process."""
-    if workers <= 1 or total <= 1:
+    if workers <= 1 or total <= 1 or not _workers_can_start():
         for job in jobs:
             deliver(worker.run(job, options))
         return
@@ -71,6 +72,16 @@ def _chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
     iterator = iter(jobs)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _workers_can_start() -> bool:
+    """False when this program was read from standard input: a worker process starts by
+    importing the main program again, and a program read from a pipe cannot be read twice."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if getattr(main, "__spec__", None) is not None or path is None:
+        return True
+    return os.path.exists(path)
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -130,6 +130,7 @@ class _Plan:
     issued: int = 0
     all_issued: bool = False
     aborted: bool = False
+    settled: bool = False
     built: dict[int, Path] = field(default_factory=dict)
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
@@ -271,6 +272,10 @@ class _Tracker:
         self._next = len(self.plans)
 
     def _settle(self, plan: _Plan) -> None:
+        """Put the results of ``plan`` into its outcome, in recipient order (once)."""
+        if plan.settled:
+            return
+        plan.settled = True
         outcome = plan.outcome
         if self.out is not None:  # a check writes nothing
             outcome.outputs = [plan.built[i] for i in sorted(plan.built)]

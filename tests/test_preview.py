@@ -14,7 +14,7 @@ from PIL import Image, ImageChops
 
 import letterpress
 from letterpress.cli import main
-from letterpress.desktop.overlay import overlay
+from letterpress.finish.overlay import overlay
 from letterpress.desktop.preflight import preflight_bytes
 from letterpress.layout.geometry import ENVELOPE_WINDOWS
 

@@ -2,6 +2,6 @@
 
 Each module is one concept: ``preflight`` (is a PDF fit for central print and digital mailboxes),
 ``schema`` (JSON Schema of the letter format for editors), ``new`` (a skeleton letter),
-``preview`` (PNG pages), ``viewer`` (open a PDF in the system viewer), ``watch`` (rebuild on
-save) and ``overlay`` (draw envelope windows and print zones over page 1).
+``preview`` (PNG pages), ``viewer`` (open a PDF in the system viewer) and ``watch`` (rebuild on
+save). The layout overlay of ``build --show-layout`` is a finishing step: ``finish/overlay.py``.
 """

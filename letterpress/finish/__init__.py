@@ -52,6 +52,10 @@ def finish(
         elif options.pdfa:
             _report([_notice(letter, NOT_ARCHIVABLE)], warnings)
         data = save_pdf(pdf, deterministic=True)
+    if options.show_layout:
+        from letterpress.finish.overlay import overlay
+
+        data = overlay(data)
     if options.signer is not None:
         from letterpress.finish.sign import sign_pdf
 

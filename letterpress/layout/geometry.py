@@ -73,7 +73,7 @@ REFERENCE_LABEL_GAP = 3.0
 
 # Page 1: the title never stands above 70 mm (the sheet moves in the envelope), and keeps
 # clear of the address and reference blocks.
-TITLE_MIN_TOP = 80.0
+TITLE_MIN_TOP = 85.0
 TITLE_CLEARANCE = 10.0
 
 # Page 1: the footer with the sender's addresses and numbers.

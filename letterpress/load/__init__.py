@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
+from letterpress.load.address import check_address
 from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
     NOARK_REFERENCE,
@@ -206,6 +207,7 @@ def _with_body(letter: Letter, doc: YamlDocument) -> Letter:
 
 
 def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
+    """Findings that do not stop a letter: an unusual reference, an address Posten may misread."""
     if warnings is None or letter.source is None:
         return
     ours = letter.reference.ours
@@ -218,4 +220,9 @@ def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
                 f"{ours!r} is not a Noark reference like 21/02732-67 or 2024/00187-4",
                 warning=True,
             )
+        )
+    if letter.recipient is not None:
+        fonts = letter.letterhead.fonts
+        warnings.extend(
+            check_address(letter.recipient, letter.source, font=fonts.regular if fonts else None)
         )

@@ -137,6 +137,17 @@ def test_every_recipient_key_is_a_placeholder(tmp_path: Path) -> None:
     assert MergeRecipient(**items[0]).values()["kommune"] == "Os"
 
 
+def test_every_address_is_checked_as_posten_reads_it(tmp_path: Path) -> None:
+    rows = "name;address;belop\nKari;Storgata 1|0155 OSLO;1\nPer;Storgata 2;2\n"
+    csv_path = write_csv(tmp_path, rows)
+    kari, per = expand(load(write_letter(tmp_path)))
+    assert kari.warnings == ()
+    (warning,) = per.warnings
+    where = f"{csv_path}:3: warning: recipient 2 (mottakere.csv:3): address: "
+    assert str(warning).startswith(where)
+    assert "0032 OSLO" in warning.message
+
+
 # Values are text -------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_INPUT_BYTES, MAX_RECIPIENTS
+from letterpress.load.address import check_address
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.slug import number_width, numbered
 
@@ -104,8 +105,9 @@ class Merge:
             assert isinstance(letter.recipients, list)
             rows = _list_rows(letter.recipients, letter.source)
         width = number_width(self.count)
+        font = letter.letterhead.fonts.regular if letter.letterhead.fonts else None
         for row in rows:
-            yield _merge(letter, self._templates, row, width)
+            yield _merge(letter, self._templates, row, width, font)
 
 
 def prepare(letter: Letter) -> Merge:
@@ -487,7 +489,9 @@ def _check_columns(table: _CsvTable, templates: _Templates) -> None:
 # One recipient: the letter with its recipient and its placeholders filled in
 
 
-def _merge(letter: Letter, templates: _Templates, row: _Row, width: int) -> Merged | Rejected:
+def _merge(
+    letter: Letter, templates: _Templates, row: _Row, width: int, font: Path | None
+) -> Merged | Rejected:
     values = row.values
     stem = numbered(row.index, width, values.get("name", ""))
     problems = [*row.problems, *_missing(templates, row)]
@@ -495,10 +499,12 @@ def _merge(letter: Letter, templates: _Templates, row: _Row, width: int) -> Merg
         problems.append("the name is empty; every recipient needs a name")
     if problems:
         return Rejected(row.index, stem, tuple(_problem(row, p) for p in problems))
-    update: dict[str, Any] = {"recipient": _recipient(values), "recipients": None}
+    recipient = _recipient(values)
+    update: dict[str, Any] = {"recipient": recipient, "recipients": None}
     update.update(_filled(letter, templates, values))
     merged = letter.model_copy(update=update)
-    return Merged(row.index, stem, merged, _empty_warnings(templates, row), row.where())
+    warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
+    return Merged(row.index, stem, merged, warnings, row.where())
 
 
 def _missing(templates: _Templates, row: _Row) -> list[str]:
@@ -520,6 +526,20 @@ def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
         for slot in templates.slots
         if slot.key not in STANDARD_KEYS and not row.values[slot.key]
     )
+
+
+def _address_warnings(recipient: Recipient, row: _Row, font: Path | None) -> list[Problem]:
+    """What a single letter's load checks in its address block, checked for every recipient."""
+    return [_row_warning(row, found) for found in check_address(recipient, None, font=font)]
+
+
+def _row_warning(row: _Row, found: Problem) -> Problem:
+    part = found.field.removeprefix("recipient").lstrip(".")  # name, address.1 ...
+    if row.field:  # an item of the letter's list: the field names it
+        field, message = f"{row.field}.{part}".rstrip("."), found.message
+    else:  # a row of a CSV file: the column does
+        field, message = "", f"{part.partition('.')[0]}: {found.message}"
+    return Problem(row.path, row.line, field, f"{row.where()}: {message}", warning=True)
 
 
 def _problem(row: _Row, message: str) -> Problem:

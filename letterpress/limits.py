@@ -20,3 +20,6 @@ MAX_ATTACHMENT_PAGES = 2_000
 
 MAX_RECIPIENTS = 200_000
 """Recipients of one mail merge."""
+
+MAX_RECIPIENT_FILE_BYTES = 64 * 1024 * 1024
+"""A recipients CSV; it is read row by row, so only its size on disk is bounded."""

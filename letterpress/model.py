@@ -108,17 +108,6 @@ class MergeRecipient(Recipient):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    def values(self) -> dict[str, str]:
-        """Every key of this recipient as text, as placeholders see it."""
-        data = {
-            "name": self.name,
-            "attention": self.attention,
-            "address": "\n".join(self.address),
-            "email": self.email,
-        }
-        data.update({k: str(v) for k, v in (self.model_extra or {}).items()})
-        return data
-
 
 def _copy(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,15 +80,14 @@ def build(
     from letterpress.batch import pool
 
     started = time.perf_counter()
-    tracker = _Tracker(Path(out_dir), progress or Silent(), combined)
+    options = options or Options()
+    tracker = _Tracker(Path(out_dir), progress or Silent(), combined, strict=options.strict)
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     workers = jobs or default_jobs()
     try:
         with _sigterm_as_interrupt():
-            pool.execute(
-                tracker.jobs(), options or Options(), workers, tracker.total, tracker.deliver
-            )
+            pool.execute(tracker.jobs(), options, workers, tracker.total, tracker.deliver)
     except KeyboardInterrupt:
         tracker.report.interrupted = True
         tracker.wrap_up("")
@@ -100,10 +99,13 @@ def build(
     return tracker.report
 
 
-def check(paths: Iterable[str | Path], progress: Progress | None = None) -> Report:
-    """Validate every letter, every recipient and every placeholder; write nothing."""
+def check(
+    paths: Iterable[str | Path], progress: Progress | None = None, *, strict: bool = False
+) -> Report:
+    """Validate every letter, every recipient and every placeholder; write nothing.
+    With ``strict``, warnings (such as the address check's) fail the letter."""
     started = time.perf_counter()
-    tracker = _Tracker(None, progress or Silent(), combined=False)
+    tracker = _Tracker(None, progress or Silent(), combined=False, strict=strict)
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     try:
@@ -143,8 +145,11 @@ class _Plan:
 class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
-    def __init__(self, out: Path | None, progress: Progress, combined: bool) -> None:
+    def __init__(
+        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False
+    ) -> None:
         self.out = out
+        self.strict = strict
         self.progress = progress
         self.combined = combined
         self.report = Report()
@@ -177,6 +182,8 @@ class _Tracker:
         outcome = plan.outcome
         try:
             letter = load(outcome.source, outcome.warnings)
+            if self.strict and outcome.warnings:
+                raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
             self._claim(outcome.source, claimed)
         except LetterError as exc:
@@ -338,3 +345,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _as_errors(warnings: list[Problem]) -> list[Problem]:
+    """``--strict``: the warnings, each now an error that stops the letter."""
+    errors = [replace(w, warning=False) for w in warnings]
+    warnings.clear()
+    return errors

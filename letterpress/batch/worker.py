@@ -94,12 +94,18 @@ def run_chunk(jobs: list[Job]) -> list[Result]:
 
 def run(job: Job, options: Options) -> Result:
     """Render ``job``'s letter and write it; every problem is returned, none raised."""
+    from letterpress.desktop.preflight import preflight_bytes
     from letterpress.output import write_atomic
     from letterpress.pipeline import render
 
     warnings: list[Problem] = []
     try:
-        write_atomic(job.target, render(job.letter, options, warnings))
+        pdf = render(job.letter, options, warnings)
+        if not options.show_layout:  # a proof's marks are meant to cross the print zones
+            warnings.extend(finding.as_problem() for finding in preflight_bytes(pdf, job.target))
+        if options.strict and warnings:
+            raise LetterError([replace(w, warning=False) for w in warnings])
+        write_atomic(job.target, pdf)
     except LetterError as exc:
         problems = tuple(_located(p, job.where) for p in exc.problems)
         return Result(job.plan, job.index, None, problems, tuple(warnings))

@@ -33,22 +33,62 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--combined", action="store_true",
         help="also write each mail merge as one PDF, DIR/NAME.pdf, for printing",
     )
+    parser.add_argument(
+        "--sign", metavar="P12",
+        help="sign every PDF with the key in this PKCS#12 file "
+        "(password from LETTERPRESS_SIGN_PASSWORD, or asked for)",
+    )
+    parser.add_argument(
+        "--strict-archive", action="store_true",
+        help="an appended PDF that breaks PDF/A is an error, not a warning",
+    )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="warnings (address, print preflight) are errors: the letter is not written",
+    )
+    parser.add_argument(
+        "--show-layout", action="store_true",
+        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
+    )
     parser.set_defaults(run=run)
 
 
 def options(args: argparse.Namespace) -> Options:
-    """The build options the command line asks for."""
+    """The build options the command line asks for; loads the signing key once."""
     from letterpress.options import Options
 
-    return Options(pdfa=not args.no_pdfa)
+    return Options(
+        pdfa=not args.no_pdfa,
+        strict_archive=args.strict_archive,
+        strict=args.strict,
+        show_layout=args.show_layout,
+        signer=_signer(args.sign) if args.sign else None,
+    )
+
+
+def _signer(p12: str) -> object:
+    from pathlib import Path
+
+    from letterpress.finish.sign import load_signer, signing_password
+
+    path = Path(p12)
+    return load_signer(path, signing_password(path))
 
 
 def run(args: argparse.Namespace) -> int:
     from letterpress import batch
     from letterpress.batch.progress import for_stream
+    from letterpress.cli.report import problems
+    from letterpress.errors import LetterError
 
+    try:
+        chosen = options(args)
+    except LetterError as exc:
+        # No key, no letters: an unsigned PDF must not appear where a signed one was asked for.
+        problems(exc.problems)
+        return 1
     result = batch.build(
-        args.paths, args.output, options(args),
+        args.paths, args.output, chosen,
         jobs=args.jobs, combined=args.combined, progress=for_stream(sys.stderr),
     )
     print(summary(result, "built"))

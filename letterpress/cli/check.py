@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="validate letters; writes nothing")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
+    parser.add_argument(
+        "--strict", action="store_true", help="warnings (such as the address check's) are errors"
+    )
     parser.set_defaults(run=run)
 
 
@@ -20,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from letterpress import batch
     from letterpress.batch.progress import Lines
 
-    result = batch.check(args.paths, progress=Lines(sys.stderr))
+    result = batch.check(args.paths, progress=Lines(sys.stderr), strict=args.strict)
     print(summary(result, "checked"))
     if result.interrupted:
         return 130

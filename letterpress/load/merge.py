@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from letterpress.errors import LetterError, Problem
-from letterpress.limits import MAX_INPUT_BYTES, MAX_RECIPIENTS
+from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
 from letterpress.load.address import check_address
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.slug import number_width, numbered
@@ -394,10 +394,11 @@ def _check_size(path: Path) -> None:
         size = path.stat().st_size
     except OSError as exc:
         raise LetterError.at(path, None, "", f"cannot read the file: {exc.strerror}") from None
-    if size > MAX_INPUT_BYTES:
+    if size > MAX_RECIPIENT_FILE_BYTES:
         raise LetterError.at(
             path, None, "",
-            f"the file is {size // 1024} KiB; at most {MAX_INPUT_BYTES // 1024} KiB is accepted; "
+            f"the file is {size // 1024} KiB; at most {MAX_RECIPIENT_FILE_BYTES // 1024} KiB "
+            "is accepted; "
             "split it into several merges",
         )
 

@@ -65,8 +65,9 @@ ENVELOPE_WINDOWS = {
     "EC4": Box(20, 42, 100, 40),
 }
 
-# Page 1: the reference block, level with the address, in a right-hand column.
-REFERENCE_BLOCK = Box(118, 45, RIGHT - 118 + 5, 40)
+# Page 1: the reference block, level with the address, in a right-hand column that starts
+# right of the widest window (C5 and EC4 reach x 125 mm), so only the address shows through.
+REFERENCE_BLOCK = Box(128, 45, 62, 40)
 REFERENCE_FONT_SIZE = 9.0
 REFERENCE_LEADING = 11.5
 REFERENCE_LABEL_GAP = 3.0

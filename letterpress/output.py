@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it.
 
     The rename is atomic on POSIX and Windows, so ``path`` holds either its old content or
-    the complete new content, also when the process is killed or the disk fills up.
+    the complete new content, also when the process is killed or the disk fills up. With
+    ``exclusive``, an existing ``path`` is never replaced: ``FileExistsError`` is raised.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -23,11 +24,28 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         # mkstemp makes the file private; a letter gets the permissions of any new file.
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        if exclusive:
+            _link_new(tmp, path, data)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if exclusive:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _link_new(tmp: str, path: Path, data: bytes) -> None:
+    """Give the complete file its name only if the name is free (a rename would replace)."""
+    try:
+        os.link(tmp, path)  # raises FileExistsError when the name is taken
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links
+        with open(path, "xb") as handle:
+            handle.write(data)
 
 
 def _umask() -> int:

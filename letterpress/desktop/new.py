@@ -11,10 +11,10 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from letterpress.model import Language, today
+from letterpress.output import write_atomic
 
 LETTER_SUFFIXES = (".yaml", ".yml")
 SCHEMA = Path("docs") / "letter.schema.json"
@@ -277,25 +277,7 @@ def _scalar(text: str) -> str:
 
 def _write_new(path: Path, data: bytes) -> None:
     """Write a file that must not exist yet: whole or not at all, and never over another."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # fails if path exists, unlike a rename
-        except FileExistsError:
-            raise LetterExists(f"{path} already exists; choose another name") from None
-        except OSError:
-            _create_exclusive(path, data)  # a file system without hard links
-    finally:
-        os.unlink(tmp)
-
-
-def _create_exclusive(path: Path, data: bytes) -> None:
-    try:
-        with open(path, "xb") as handle:
-            handle.write(data)
+        write_atomic(path, data, exclusive=True)
     except FileExistsError:
         raise LetterExists(f"{path} already exists; choose another name") from None

@@ -90,6 +90,12 @@ def find(all_words: list[Word], text: str, page: int | None = None) -> Word:
     raise AssertionError(f"{text!r} not found in {[w.text for w in all_words][:80]}")
 
 
+def write_yaml(path: Path, data: dict[str, object]) -> Path:
+    """Write ``data`` as a UTF-8 YAML file, keys in the order given."""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def write_letter(folder: Path, name: str = "letter.yaml", **fields: object) -> Path:
     """A valid letter in ``folder`` (KS letterhead) with ``fields`` replacing the defaults."""
     data: dict[str, object] = {
@@ -105,10 +111,7 @@ def write_letter(folder: Path, name: str = "letter.yaml", **fields: object) -> P
         "title": "Svar på søknad om tilskudd",
         "body": "Vi viser til søknaden deres.\n",
     }
-    data.update(fields)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(folder / name, {**data, **fields})
 
 
 @pytest.fixture

@@ -14,12 +14,10 @@ from pathlib import Path
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-import yaml
+from conftest import KS_LETTERHEAD, ROOT, write_yaml
 
 from letterpress.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-KS_LETTERHEAD = ROOT / "letters" / "letterheads" / "ks.yaml"
 LETTER_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf")
 
 
@@ -33,10 +31,7 @@ def write_letter(folder: Path, name: str, **fields: object) -> Path:
         "title": "Svar på søknad om tilskudd",
         "body": "Vi viser til søknaden om tilskudd.\n",
     }
-    data.update(fields)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(folder / name, {**data, **fields})
 
 
 def write_merge(folder: Path, name: str, names: list[str]) -> Path:

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-import yaml
+from conftest import KS_LETTERHEAD, ROOT, write_yaml
 
 from letterpress.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-KS_LETTERHEAD = ROOT / "letters" / "letterheads" / "ks.yaml"
 EXEMPT_EXAMPLE = ROOT / "letters" / "fjordvik-exempt-english.yaml"
 SEED = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
 
@@ -33,10 +31,7 @@ def write_letter(folder: Path, name: str = "svar.yaml", **fields: object) -> Pat
         "title": "Svar på søknad om tilskudd",
         "body": "Vi viser til søknaden din om tilskudd til kulturtiltak.\n",
     }
-    data.update(fields)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(folder / name, {**data, **fields})
 
 
 def read_eml(path: Path) -> EmailMessage:

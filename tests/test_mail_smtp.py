@@ -23,9 +23,9 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import KS_LETTERHEAD, ROOT, write_yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,8 +33,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from letterpress.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-KS_LETTERHEAD = ROOT / "letters" / "letterheads" / "ks.yaml"
 USER, PASSWORD = "brevsender", "hemmelig-Passord-æøå-42"
 FAST = ["--attempts", "3", "--retry-delay", "0.01", "--timeout", "5"]
 PEOPLE = [
@@ -220,10 +218,7 @@ def write_letter(folder: Path, name: str = "svar.yaml", **fields: object) -> Pat
         "title": "Svar på søknad om tilskudd",
         "body": "Vi viser til søknaden din om tilskudd til kulturtiltak.\n",
     }
-    data.update(fields)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(folder / name, {**data, **fields})
 
 
 def write_merge(folder: Path, people: list[tuple[str, str]] = PEOPLE) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-import yaml
+from conftest import KS_LETTERHEAD, write_yaml
 
 from letterpress.errors import LetterError
 from letterpress.load import load, merge
@@ -16,8 +16,6 @@ from letterpress.model import Recipient
 from letterpress.pipeline import render
 from letterpress.slug import slug
 
-ROOT = Path(__file__).resolve().parents[1]
-KS_LETTERHEAD = ROOT / "letters" / "letterheads" / "ks.yaml"
 BOM = "\ufeff"
 
 
@@ -31,10 +29,7 @@ def write_letter(folder: Path, name: str = "tilskudd.yaml", **fields: object) ->
         "title": "Tilskudd til {{ recipient.name }}",
         "body": "Dere får kr {{ recipient.belop }} i tilskudd.\n",
     }
-    data.update(fields)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_yaml(folder / name, {**data, **fields})
 
 
 def write_csv(folder: Path, text: str, name: str = "mottakere.csv", bom: bool = True) -> Path:

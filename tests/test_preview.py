@@ -14,8 +14,8 @@ from PIL import Image, ImageChops
 
 import letterpress
 from letterpress.cli import main
-from letterpress.finish.overlay import overlay
 from letterpress.desktop.preflight import preflight_bytes
+from letterpress.finish.overlay import overlay
 from letterpress.layout.geometry import ENVELOPE_WINDOWS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,7 +39,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from importlib import resources
 from io import BytesIO
 from pathlib import Path
 
@@ -554,7 +553,9 @@ def _stamp_pdf(lines: list[str], width: float, height: float, font: Path | None)
     """A one-page PDF of the stamp's size, drawn by ReportLab with the font embedded."""
     from reportlab.pdfgen.canvas import Canvas
 
-    name = _register_font(font or _bundled_font())
+    from letterpress.layout.fonts import register_font, regular_font
+
+    name = register_font(font or regular_font())
     pad = 3.0
     size = _fit_size(lines, name, width - 2 * pad, height - 2 * pad)
     out = BytesIO()
@@ -593,25 +594,6 @@ def _fit_size(lines: list[str], font: str, width: float, height: float) -> float
     if widest > 0:
         size = min(size, width / widest)
     return max(size, 1.0)
-
-
-@cache
-def _register_font(path: Path) -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    name = f"LetterpressStamp-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
-    try:
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    except (OSError, TTFError) as exc:
-        raise LetterError.at(path, None, FIELD, f"cannot use this stamp font: {exc}") from None
-    return name
-
-
-def _bundled_font() -> Path:
-    installed = Path(str(resources.files("letterpress") / "_fonts"))
-    folder = installed if installed.is_dir() else Path(__file__).resolve().parents[2] / "fonts"
-    return folder / "LiberationSans-Regular.ttf"
 
 
 def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str) -> None:

@@ -39,14 +39,17 @@ def bundled_font_dir() -> Path:
 
 @dataclass(frozen=True, eq=False)
 class FontSet:
-    """ReportLab names of the four styles, and the files they came from. One object per set
-    of font files in a process, compared by identity (so it can key caches)."""
+    """The four styles' font files, registered with ReportLab when first used (parsing a
+    TrueType file costs tens of milliseconds, and most letters never use bold italic). One
+    object per set of files in a process, compared by identity, so it can key caches."""
 
-    names: dict[Style, str]
     files: dict[Style, Path]
+    source: Path | None = None
+    """The letterhead that names the fonts, for error messages."""
 
     def name(self, bold: bool = False, italic: bool = False) -> str:
-        return self.names[_style(bold, italic)]
+        """The ReportLab name of the style."""
+        return register_font(self.files[_style(bold, italic)], self.source)
 
     def width(self, text: str, font: str, size: float) -> float:
         """Width of ``text`` in points."""
@@ -93,15 +96,18 @@ def _files(letterhead: Letterhead) -> dict[Style, Path]:
 
 @lru_cache(maxsize=16)
 def _font_set(paths: tuple[Path, ...], source: Path | None) -> FontSet:
-    names: dict[Style, str] = {}
-    for style, path in zip(STYLES, paths, strict=True):
-        names[style] = _register(path, source)
-    return FontSet(names, dict(zip(STYLES, paths, strict=True)))
+    return FontSet(dict(zip(STYLES, paths, strict=True)), source)
+
+
+def regular_font() -> Path:
+    """The bundled regular font file."""
+    return bundled_font_dir() / DEFAULT_FILES["regular"]
 
 
 @lru_cache(maxsize=32)
-def _register(path: Path, source: Path | None) -> str:
-    """Register one TrueType file under a name derived from its content (stable across runs)."""
+def register_font(path: Path, source: Path | None = None) -> str:
+    """Register one TrueType file with ReportLab, once per process, under a name derived from
+    its content (stable across runs); errors name ``source``, the file that chose the font."""
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -111,11 +111,11 @@ def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:
 def _flate(image: PILImage.Image) -> Encoded:
     mask = None
     if image.mode == "RGBA":
-        mask = zlib.compress(image.getchannel("A").tobytes(), 9)
+        mask = zlib.compress(image.getchannel("A").tobytes())
         image = image.convert("RGB")
     space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
     return Encoded(
-        image.width, image.height, space, "/FlateDecode", zlib.compress(image.tobytes(), 9), mask
+        image.width, image.height, space, "/FlateDecode", zlib.compress(image.tobytes()), mask
     )
 
 

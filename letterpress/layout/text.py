@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import pyphen
-
 from letterpress.body.blocks import Span
 from letterpress.layout.fonts import FontSet
 from letterpress.layout.geometry import MM
+from letterpress.layout.hyphenation import hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
 _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
@@ -52,11 +51,6 @@ class _Piece:
     text: str
     font: str
     href: str | None
-
-
-@lru_cache(maxsize=4)
-def hyphenator(language: str) -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang=language, left=2, right=3)
 
 
 @lru_cache(maxsize=4096)

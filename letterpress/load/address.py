@@ -9,7 +9,6 @@ abroad ends with the country's name on its own line, and no line is wider than t
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 from letterpress.errors import Problem
@@ -138,15 +137,8 @@ def _too_wide(printed: list[tuple[str, str]], font: Path | None) -> list[Problem
     return problems
 
 
-@cache
 def _font(path: Path | None) -> str:
-    """Register the font with ReportLab once and return the name to measure with."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    """The ReportLab name to measure with: the letter's regular font, registered once."""
+    from letterpress.layout.fonts import register_font, regular_font
 
-    from letterpress.layout.fonts import DEFAULT_FILES, bundled_font_dir
-
-    path = path or bundled_font_dir() / DEFAULT_FILES["regular"]
-    name = f"address-check:{path}"
-    pdfmetrics.registerFont(TTFont(name, str(path)))
-    return name
+    return register_font(path or regular_font())

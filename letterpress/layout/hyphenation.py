@@ -1,0 +1,80 @@
+"""Norwegian (and English) hyphenation with pyphen, its patterns kept in a cache on disk.
+
+Parsing the nb/nn pattern files takes about a third of a second, longer than building a whole
+letter; a clerk who builds one letter from the command line would pay it every time. The parsed
+patterns are therefore stored with ``marshal`` (plain data only, nothing executable) under the
+user's cache folder and read back in a few milliseconds. Any problem with the cache is ignored:
+it is only a shortcut to the same patterns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pyphen
+
+from letterpress.output import write_atomic
+
+CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
+
+
+@lru_cache(maxsize=4)
+def hyphenator(language: str) -> pyphen.Pyphen:
+    """A hyphenator for ``language`` (a pyphen dictionary name such as ``nb_NO``)."""
+    source = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+    cache = _cache_file(source)
+    if source not in pyphen.hdcache and cache is not None:
+        patterns = _read(cache)
+        if patterns is not None:
+            pyphen.hdcache[source] = _dictionary(patterns)
+    fresh = source not in pyphen.hdcache
+    hyphenator = pyphen.Pyphen(lang=language, left=2, right=3)
+    if fresh and cache is not None:
+        _write(cache, hyphenator.hd.patterns)
+    return hyphenator
+
+
+def cache_dir() -> Path:
+    """``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
+    ``~/.cache/letterpress``."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "letterpress"
+
+
+def _cache_file(source: Path) -> Path | None:
+    try:
+        stat = source.stat()
+    except OSError:
+        return None
+    key = f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{pyphen.VERSION}|{marshal.version}"
+    return cache_dir() / f"hyphenation-{hashlib.sha1(key.encode()).hexdigest()[:16]}.marshal"
+
+
+def _read(path: Path) -> dict | None:
+    with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+        patterns = marshal.loads(path.read_bytes())
+        if isinstance(patterns, dict) and patterns:
+            return patterns
+    return None
+
+
+def _write(path: Path, patterns: dict) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        # Dictionaries with non-standard hyphenation hold objects marshal cannot store.
+        write_atomic(path, marshal.dumps(patterns))
+
+
+def _dictionary(patterns: dict) -> pyphen.HyphDict:
+    """A pyphen ``HyphDict`` from its parsed patterns, without parsing the file again."""
+    dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
+    dictionary.patterns = patterns
+    dictionary.cache = {}
+    dictionary.maxlen = max(len(key) for key in patterns)
+    return dictionary

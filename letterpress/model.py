@@ -30,10 +30,21 @@ NOARK_REFERENCE = re.compile(r"^(\d{2}|\d{4})/\d+(-\d+)?$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+def expand_home(path: Path) -> Path:
+    """``~/x`` and ``~kari/x`` as the home folder they name; ``ValueError`` for an unknown one."""
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's answer to ~name of a user this machine does not have
+        raise ValueError(
+            f"{path}: the home folder {path.parts[0]} is not known here; write the path "
+            "without ~, relative to the file or in full"
+        ) from None
+
+
 def _resolve_file(value: Path, info: ValidationInfo) -> Path:
     """Resolve a path relative to the file that names it, and insist that it exists."""
     base: Path | None = (info.context or {}).get("base")
-    path = value.expanduser()
+    path = expand_home(value)
     if base is not None and not path.is_absolute():
         path = base / path
     if not path.is_file():

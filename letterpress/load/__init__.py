@@ -21,6 +21,7 @@ from letterpress.model import (
     Letter,
     Letterhead,
     Source,
+    expand_home,
 )
 
 __all__ = ["load", "load_letterhead"]
@@ -41,7 +42,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(
-            _relative(path, letterhead_value), doc, ("letterhead",)
+            _relative(path, letterhead_value, doc), doc, ("letterhead",)
         )
     elif isinstance(letterhead_value, dict):
         data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
@@ -73,8 +74,11 @@ def load_letterhead(
     return letterhead.model_copy(update={"source": path})
 
 
-def _relative(path: Path, value: str) -> Path:
-    target = Path(value).expanduser()
+def _relative(path: Path, value: str, doc: YamlDocument) -> Path:
+    try:
+        target = expand_home(Path(value))
+    except ValueError as exc:
+        raise LetterError.at(path, doc.line_of(("letterhead",)), "letterhead", str(exc)) from None
     return target if target.is_absolute() else path.parent / target
 
 

@@ -86,15 +86,19 @@ def _validate(model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, .
     try:
         return model.model_validate(data, context={"base": doc.path.parent})
     except ValidationError as exc:
-        raise LetterError(_problems(exc, model, doc, prefix)) from None
+        raise LetterError(_problems(exc, model, doc, prefix, data)) from None
 
 
 def _problems(
-    exc: ValidationError, model: type[BaseModel], doc: YamlDocument, prefix: tuple[str, ...]
+    exc: ValidationError,
+    model: type[BaseModel],
+    doc: YamlDocument,
+    prefix: tuple[str, ...],
+    data: Any,
 ) -> list[Problem]:
     seen: dict[tuple[str, ...], Problem] = {}
     for error in exc.errors(include_url=False):
-        loc = (*prefix, *_clean_loc(error["loc"]))
+        loc = (*prefix, *_clean_loc(error["loc"], data))
         if loc in seen and error["type"] in ("none_required", "model_attributes_type"):
             continue
         if loc in seen and seen[loc].message.startswith("must be empty"):
@@ -106,12 +110,22 @@ def _problems(
     return list(seen.values())
 
 
-def _clean_loc(loc: tuple[int | str, ...]) -> tuple[str, ...]:
-    cleaned = []
+def _clean_loc(loc: tuple[int | str, ...], data: Any) -> tuple[str, ...]:
+    """The keys and indexes of ``loc``, without the names pydantic adds for union members and
+    validators (``function-after[...]``, the tags ``list`` and ``csv``). A part that is a key
+    of the letter is kept whatever it looks like: someone may well type ``navn (fullt)``."""
+    cleaned: list[str] = []
+    current = data
     for part in loc:
         text = str(part)
-        if "[" in text or "(" in text or (text in _LOC_NOISE and cleaned[-1:] == ["recipients"]):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif "[" in text or "(" in text or (text in _LOC_NOISE and cleaned[-1:] == ["recipients"]):
             continue
+        else:
+            current = None
         cleaned.append(text)
     return tuple(cleaned)
 

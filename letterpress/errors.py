@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Control characters, line separators and lone surrogates: a file name or value quoted in a
+# message must not break it over lines, send escape sequences to the terminal, or fail to
+# encode when it is printed.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,12 @@ class Problem:
             where = f"{where}:{self.line}"
         field = f"{self.field}: " if self.field else ""
         kind = "warning: " if self.warning else ""
-        return f"{where}: {kind}{field}{self.message}"
+        return _one_line(f"{where}: {kind}{field}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with each control character written as an escape, such as ``\\r``."""
+    return _UNPRINTABLE.sub(lambda found: repr(found[0])[1:-1], text)
 
 
 class LetterError(Exception):

@@ -118,9 +118,7 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any) -> tuple[str, ...]:
     current = data
     for part in loc:
         text = str(part)
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if _holds(current, part):
             current = current[part]
         elif "[" in text or "(" in text or (text in _LOC_NOISE and cleaned[-1:] == ["recipients"]):
             continue
@@ -128,6 +126,13 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any) -> tuple[str, ...]:
             current = None
         cleaned.append(text)
     return tuple(cleaned)
+
+
+def _holds(data: Any, part: int | str) -> bool:
+    """Whether ``part`` is a key of the mapping ``data`` or an index of the list ``data``."""
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
 def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:

@@ -63,7 +63,15 @@ def _text_or_empty(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _not_blank(value: str) -> str:
+    """A title or name is printed where a reader looks for it, so it must have text."""
+    if not value.strip():
+        raise ValueError("must not be empty or only spaces; write the text to print here")
+    return value
+
+
 FilePath = Annotated[Path, AfterValidator(_resolve_file)]
+Printed = Annotated[str, AfterValidator(_not_blank)]
 Lines = Annotated[list[str], BeforeValidator(_lines)]
 Text = Annotated[str, BeforeValidator(_text_or_empty)]
 
@@ -100,7 +108,7 @@ class Reference(Strict):
 class Recipient(Strict):
     """Mottaker: the address block placed in the envelope window."""
 
-    name: str = Field(description="Mottaker: name of the person or organisation")
+    name: Printed = Field(description="Mottaker: name of the person or organisation")
     attention: Text = Field("", description="Att.: the person the letter is for")
     address: Lines = Field(default_factory=list, description="Adresse: one line per item")
     email: Text = Field("", description="E-post: used by the mail command")
@@ -119,6 +127,9 @@ class MergeRecipient(Recipient):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
+    # A merge checks each recipient's name on its own, so one blank row fails alone.
+    name: str = Field(description="Mottaker: name of the person or organisation")
+
 
 def _copy(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
@@ -127,7 +138,7 @@ def _copy(value: Any) -> Any:
 class Signatory(Strict):
     """A person who signs the letter: name over title, with an optional signature image."""
 
-    name: str = Field(description="Name of the signatory")
+    name: Printed = Field(description="Name of the signatory")
     title: Text = Field("", description="Stilling: position, printed under the name")
     signature: FilePath | None = Field(None, description="Signature image (PNG or JPEG)")
 
@@ -139,7 +150,7 @@ def _attachment(value: Any) -> Any:
 class Attachment(Strict):
     """Vedlegg: an item of the attachment list, optionally a PDF appended after the letter."""
 
-    title: str = Field(description="Vedlegg: title as listed")
+    title: Printed = Field(description="Vedlegg: title as listed")
     file: FilePath | None = Field(None, description="PDF appended after the letter")
 
 
@@ -180,7 +191,7 @@ def _colour(value: str) -> str:
 class Letterhead(Strict):
     """Brevhode: the sender, printed at the top of page 1 and in the footer."""
 
-    name: str = Field(description="Avsender: the organisation")
+    name: Printed = Field(description="Avsender: the organisation")
     unit: Text = Field("", description="Enhet: department or unit")
     logo: FilePath | None = Field(None, description="Logo (PNG or JPEG), drawn top left")
     logo_alt: Text = Field("", description="Alternative text for the logo (default: name)")
@@ -238,7 +249,7 @@ class Letter(Strict):
         None, description="Mottakere: a list, or a CSV file, for one letter per recipient"
     )
     exempt: Text = Field("", description="Unntatt offentlighet: the legal basis")
-    title: str = Field(description="Tittel, printed in bold; no full stop")
+    title: Printed = Field(description="Tittel, printed in bold; no full stop")
     body: Text = Field("", description="Brødtekst: Markdown (CommonMark and pipe tables)")
     body_file: FilePath | None = Field(None, description="A Markdown file standing for body")
     closing: str | None = Field(None, description="Hilsen (default: Med hilsen / Med helsing)")

@@ -503,6 +503,10 @@ def _merge(
     recipient = _recipient(values)
     update: dict[str, Any] = {"recipient": recipient, "recipients": None}
     update.update(_filled(letter, templates, values))
+    if not update.get("title", letter.title).strip():
+        message = "the title is empty once its placeholders are filled in; give this recipient " \
+            "the values or add text to the title"
+        return Rejected(row.index, stem, (_problem(row, message),))
     merged = letter.model_copy(update=update)
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
     return Merged(row.index, stem, merged, warnings, row.where())

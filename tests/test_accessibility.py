@@ -59,7 +59,7 @@ def structure(pdf: bytes) -> list[tuple[str, pikepdf.Dictionary]]:
                 return
             if not isinstance(element, pikepdf.Dictionary):
                 return
-            if element.get("/Type") == "/StructElem":
+            if "/S" in element and "/P" in element:  # /Type /StructElem is optional
                 found.append((str(element.S)[1:], element))
             kids = element.get("/K")
             for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -124,7 +125,9 @@ def save_pdf(pdf: pikepdf.Pdf, *, deterministic: bool) -> bytes:
         force_version=PDF_VERSION,
         # PDF/A-2 allows object streams; they make a letter 7-12 % smaller.
         object_stream_mode=ObjectStreamMode.generate,
-        compress_streams=True,
+        # Every stream is compressed where it is made (ReportLab, images, ICC profile); asking
+        # qpdf to compress would make it inflate and deflate each one again (4 ms a letter).
+        compress_streams=False,
         # pikepdf would otherwise rewrite the XMP packet after make_pdfa wrote it.
         fix_metadata_version=False,
         encryption=False,
@@ -267,7 +270,7 @@ def srgb_profile() -> bytes:
 
 def _set_output_intent(pdf: pikepdf.Pdf) -> None:
     """Give DeviceRGB (and DeviceGray) a defined meaning: sRGB, as on every screen."""
-    profile = pdf.make_stream(srgb_profile(), N=3)
+    profile = pdf.make_stream(zlib.compress(srgb_profile()), N=3, Filter=Name.FlateDecode)
     intent = Dictionary(
         Type=Name.OutputIntent,
         S=Name.GTS_PDFA1,
@@ -386,7 +389,7 @@ def mend_unicode_maps(pdf: pikepdf.Pdf) -> None:
         data = cmap.read_bytes()
         cleaned = _BFCHAR.sub(_clean_bfchar, data)
         if cleaned != data:
-            cmap.write(cleaned)
+            cmap.write(zlib.compress(cleaned), filter=Name.FlateDecode)
 
 
 def _clean_bfchar(block: re.Match[bytes]) -> bytes:

@@ -70,9 +70,7 @@ class _Writer:
         self.next_key = len(pages)
 
     def element(self, node: Node, parent: pikepdf.Object) -> pikepdf.Object:
-        elem = self.pdf.make_indirect(
-            Dictionary(Type=Name.StructElem, S=Name("/" + node.role), P=parent)
-        )
+        elem = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
         if node.alt:
             elem.Alt = pikepdf.String(node.alt)
         attributes = _attributes(node)
@@ -80,19 +78,27 @@ class _Writer:
             elem.A = attributes
         kids = self._kids(node, elem)
         if kids:
-            elem.K = Array([k for _, k in kids])
-            first_page = next((page for (page, _), _k in kids if page is not None), None)
-            if first_page is not None:
-                elem.Pg = self.pages[first_page].obj
+            page = kids[0][0][0]
+            if page < len(self.pages):
+                elem.Pg = self.pages[page].obj
+            elem.K = Array([self._kid(kid, page) for _, kid in kids])
         return elem
 
-    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[tuple, pikepdf.Object]]:
-        kids: list[tuple[tuple, pikepdf.Object]] = []
+    def _kid(self, kid: pikepdf.Object | tuple[int, int], page: int) -> pikepdf.Object | int:
+        """A kid as written: marked content on the element's own page is just its MCID."""
+        if not isinstance(kid, tuple):
+            return kid
+        kid_page, mcid = kid
+        if kid_page == page:
+            return mcid
+        return Dictionary(Type=Name.MCR, Pg=self.pages[kid_page].obj, MCID=mcid)
+
+    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[tuple, object]]:
+        kids: list[tuple[tuple, object]] = []
         own = self.content.get(id(node), [])
         for page, mcid in own:
             self.by_mcid[page][mcid] = elem
-            mcr = Dictionary(Type=Name.MCR, Pg=self.pages[page].obj, MCID=mcid)
-            kids.append(((page, mcid), mcr))
+            kids.append(((page, mcid), (page, mcid)))
         for page, annotation in self.annotations.get(id(node), []):
             annotation.StructParent = self.next_key
             if "/Contents" not in annotation:

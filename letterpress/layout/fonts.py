@@ -7,6 +7,7 @@ Every font is embedded as a subset, so no standard (unembedded) font ever reache
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from letterpress.errors import LetterError
+from letterpress.layout.dehint import NotTrueType, without_hinting
 from letterpress.model import Letterhead
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]
@@ -119,13 +121,21 @@ def register_font(path: Path, source: Path | None = None) -> str:
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     try:
-        font = TTFont(name, path)
+        font = TTFont(name, io.BytesIO(_embeddable(data)))
     except (TTFError, OSError, ValueError) as exc:
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None
     pdfmetrics.registerFont(font)
     return name
+
+
+def _embeddable(data: bytes) -> bytes:
+    """The font as it is embedded: without hinting, which print does not use."""
+    try:
+        return without_hinting(data)
+    except NotTrueType:
+        return data
 
 
 @lru_cache(maxsize=16)

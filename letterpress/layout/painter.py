@@ -11,12 +11,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
 from letterpress.layout import geometry as g
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
 
 PAGE_SIZE = (g.PAGE_WIDTH * g.MM, g.PAGE_HEIGHT * g.MM)
+
+# ReportLab wraps compressed streams in ASCII85 by default: a quarter larger, and decoded again
+# when the finish stage saves. letterpress writes binary PDF, as PDF/A allows.
+rl_config.useA85 = 0
 
 
 @dataclass

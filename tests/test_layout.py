@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pikepdf
@@ -192,3 +193,26 @@ def test_appended_attachment_pages_follow_the_letter() -> None:
     assert "Situasjonskart, gnr. 12 bnr. 45" in texts[-1]
     letter_pages = [t for t in texts if "Side" in t]
     assert all("av 2" in t for t in letter_pages)
+
+
+def test_embedded_fonts_keep_their_outlines_without_hinting(seed_pdf: bytes) -> None:
+    from fontTools.ttLib import TTFont
+
+    from letterpress.layout.fonts import regular_font
+
+    original = TTFont(regular_font())
+    with pikepdf.open(io.BytesIO(seed_pdf)) as pdf:
+        fonts = [f for f in pdf.pages[0].Resources.Font.values() if "Bold" not in str(f.BaseFont)]
+        data = fonts[0].FontDescriptor.FontFile2.read_bytes()
+    embedded = TTFont(io.BytesIO(data))
+    assert not {"fpgm", "prep", "cvt "} & set(embedded.keys())
+    outlines = {
+        tuple(original["glyf"][name].getCoordinates(original["glyf"])[0])
+        for name in original.getGlyphOrder()
+    }
+    embedded_glyf = embedded["glyf"]
+    shapes = [
+        tuple(embedded_glyf[name].getCoordinates(embedded_glyf)[0])
+        for name in embedded.getGlyphOrder()
+    ]
+    assert len(shapes) > 40 and all(shape in outlines for shape in shapes)

@@ -40,6 +40,8 @@ def _stream(pdf: pikepdf.Pdf, image: Encoded) -> pikepdf.Object:
     stream.ColorSpace = Name(image.colour_space)
     stream.BitsPerComponent = 8
     stream.Filter = Name(image.filter)
+    if image.predicted:
+        stream.DecodeParms = _predictor(image, 3 if image.colour_space == "/DeviceRGB" else 1)
     if image.mask is not None:
         mask = pikepdf.Stream(pdf, image.mask)
         mask.Type = Name.XObject
@@ -49,5 +51,11 @@ def _stream(pdf: pikepdf.Pdf, image: Encoded) -> pikepdf.Object:
         mask.ColorSpace = Name.DeviceGray
         mask.BitsPerComponent = 8
         mask.Filter = Name.FlateDecode
+        if image.predicted:
+            mask.DecodeParms = _predictor(image, 1)
         stream.SMask = pdf.make_indirect(mask)
     return pdf.make_indirect(stream)
+
+
+def _predictor(image: Encoded, colours: int) -> Dictionary:
+    return Dictionary(Predictor=15, Colors=colours, BitsPerComponent=8, Columns=image.width)

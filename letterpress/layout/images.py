@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zlib
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +37,8 @@ class Encoded:
     data: bytes
     mask: bytes | None = None
     """The alpha channel, 8-bit gray, Flate-compressed."""
+    predicted: bool = False
+    """Flate data (image and mask) holds PNG-filtered rows: ``/Predictor 15`` decodes them."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,32 @@ def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:
 def _flate(image: PILImage.Image) -> Encoded:
     mask = None
     if image.mode == "RGBA":
-        mask = zlib.compress(image.getchannel("A").tobytes())
+        mask = _png_rows(image.getchannel("A"))
         image = image.convert("RGB")
     space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
     return Encoded(
-        image.width, image.height, space, "/FlateDecode", zlib.compress(image.tobytes()), mask
+        image.width, image.height, space, "/FlateDecode", _png_rows(image), mask, predicted=True
     )
+
+
+def _png_rows(image: PILImage.Image) -> bytes:
+    """The image's samples as a PNG encoder filters and compresses them (the IDAT data).
+
+    PDF's Flate filter with ``/Predictor 15`` reads exactly this, and PNG's per-row filters
+    make a logo two or three times smaller than compressing the raw samples.
+    """
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    data = buffer.getvalue()
+    chunks = []
+    at = 8  # after the PNG signature
+    while at < len(data):
+        (length,) = struct.unpack_from(">I", data, at)
+        kind = data[at + 4 : at + 8]
+        if kind == b"IDAT":
+            chunks.append(data[at + 8 : at + 8 + length])
+        at += 12 + length
+    return b"".join(chunks)
 
 
 def _reduced(image: PILImage.Image, box: tuple[float, float]) -> PILImage.Image:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from letterpress.layout.geometry import (
@@ -140,14 +139,8 @@ def _draw(canvas: Any, mark: Mark, page_height: float) -> None:
     canvas.restoreState()
 
 
-@cache
 def _label_font() -> str:
     """The bundled Liberation Sans, embedded, so the proof passes preflight's font check too."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from letterpress.layout.fonts import register_font, regular_font
 
-    from letterpress.layout.fonts import DEFAULT_FILES, bundled_font_dir
-
-    name = "layout-overlay"
-    pdfmetrics.registerFont(TTFont(name, str(bundled_font_dir() / DEFAULT_FILES["regular"])))
-    return name
+    return register_font(regular_font())

@@ -127,6 +127,11 @@ def register_font(path: Path, source: Path | None = None) -> str:
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None
     pdfmetrics.registerFont(font)
+    if pdfmetrics.getFont(name) is not font:
+        # ReportLab maps a font whose PostScript name it has seen before onto the first such
+        # font registered; letterpress needs this very file (without hinting, or a
+        # letterhead's own version of a font), so the mapping is set right.
+        pdfmetrics._fonts[name] = font
     return name
 
 

@@ -4,8 +4,9 @@ This is the floor of letterpress's own stack (ReportLab paints letterpress's pag
 ragged-right line breaker measuring with ``pdfmetrics.stringWidth``, Norwegian hyphenation
 with pyphen for a word that does not fit, pages composed first (so "Side N av M" knows M) and
 then painted. Fonts are registered once per process and embedded as subsets, as ReportLab
-does with TrueType fonts. Line breaks of a paragraph are memoised (a merge repeats its body),
-which is the same advantage Typst's memoisation gives it.
+does with TrueType fonts. The logo is encoded once per process, not once per letter, and line
+breaks of a paragraph are memoised (a merge repeats its body): what any engine that renders
+batches can reuse, this floor reuses too.
 
 Run it alone to write the seed letter: ``python bench/reportlab_anchor.py -o seed-rl.pdf``.
 """
@@ -13,8 +14,8 @@ Run it alone to write the seed letter: ``python bench/reportlab_anchor.py -o see
 from __future__ import annotations
 
 import argparse
+import copy
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFImageXObject, PDFObjectReference, xObjectName
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from workload import FONTS, REPO, LetterData, seed_data
@@ -64,9 +66,43 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(FONTS / f"LiberationSans-{file}.ttf")))
 
 
+@dataclass(frozen=True)
+class Logo:
+    """An image encoded for PDF once per process: the XObject and its soft mask (alpha)."""
+
+    image: PDFImageXObject
+    mask: PDFImageXObject | None
+
+
 @cache
-def _logo(path: str) -> ImageReader:
-    return ImageReader(str(REPO / path))
+def _logo(path: str) -> Logo:
+    # ReportLab's drawImage compresses and hashes the pixels again for every document; a
+    # batch needs that once. A reference by name resolves in whichever document it is put.
+    image = PDFImageXObject("BenchLogo", ImageReader(str(REPO / path)), mask="auto")
+    mask = getattr(image, "_smask", None)
+    if mask is not None:
+        del image._smask
+        mask.name = "BenchLogoMask"
+        image.smask = PDFObjectReference(xObjectName(mask.name))
+    return Logo(image, mask)
+
+
+def _draw_logo(canvas: Canvas, logo: Logo, x: float, y: float, width: float,
+               height: float) -> None:
+    """Draw the cached logo: what drawImage does once it has the encoded XObject."""
+    document = canvas._doc
+    name = xObjectName(logo.image.name)
+    if name not in document.idToObject:
+        # A document marks what it registers, so each gets a copy; the encoded bytes are shared.
+        document.addForm(logo.image.name, copy.copy(logo.image))
+        if logo.mask is not None:
+            document.Reference(copy.copy(logo.mask), xObjectName(logo.mask.name))
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(width, height)
+    canvas._code.append(f"/{name} Do")
+    canvas.restoreState()
+    canvas._formsinuse.append(logo.image.name)
 
 
 @cache
@@ -189,10 +225,9 @@ def _lines_at(canvas: Canvas, x: float, top: float, lines: list[str], font: str,
 def _letterhead(canvas: Canvas, letter: LetterData) -> None:
     sender = letter["sender"]
     logo = _logo(sender["logo"])
-    width, height = logo.getSize()
+    width, height = logo.image.width, logo.image.height
     scale = min(70 * MM / width, 22 * MM / height)
-    canvas.drawImage(logo, LEFT * MM, _y(12) - height * scale, width * scale, height * scale,
-                     mask="auto")
+    _draw_logo(canvas, logo, LEFT * MM, _y(12) - height * scale, width * scale, height * scale)
     canvas.setFillColor(HexColor(sender["colour"]))
     canvas.setFont(BOLD, 14)
     canvas.drawRightString(185 * MM, _y(14) - 14 * 0.8, sender["name"])
@@ -243,10 +278,6 @@ def _flow(canvas: Canvas, page: Page) -> None:
         canvas.drawString(line.x * MM, _y(line.baseline), line.text)
 
 
-def _numbered(pages: list[Page]) -> Iterator[tuple[int, Page]]:
-    return enumerate(pages, start=1)
-
-
 def render(letter: LetterData) -> bytes:
     """The PDF of ``letter``."""
     register_fonts()
@@ -255,7 +286,7 @@ def render(letter: LetterData) -> bytes:
     canvas = Canvas(buffer, pagesize=A4, lang="nb-NO", invariant=1)
     canvas.setTitle(letter["title"])
     canvas.setAuthor(letter["sender"]["name"])
-    for number, page in _numbered(pages):
+    for number, page in enumerate(pages, start=1):
         if number == 1:
             _letterhead(canvas, letter)
             _address_and_reference(canvas, letter)

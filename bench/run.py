@@ -33,6 +33,8 @@ from table import Cell, Row, render
 from workload import FONTS, REPO
 
 BENCH = Path(__file__).resolve().parent
+# Versions that move the figures: the engines, ReportLab's C accelerator, hyphenation, qpdf.
+PACKAGES = ("typst", "reportlab", "rl-accel", "pyphen", "pikepdf")
 ENGINES = ("typst", "reportlab", "letterpress")
 WORKER_TIMEOUT = 1800.0
 TYPST_ONE = (
@@ -64,7 +66,7 @@ def config(args: argparse.Namespace) -> Config:
     cpu = min(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
     if args.quick:
         return Config(engines, args.rounds or 1, 20, 50, 3, 500, 2, cpu, args.clock)
-    return Config(engines, args.rounds or 3, 100, 250, 10, 10_000, 5, cpu, args.clock)
+    return Config(engines, args.rounds or 5, 100, 250, 10, 10_000, 5, cpu, args.clock)
 
 
 def worker_env() -> dict[str, str]:
@@ -240,14 +242,21 @@ def progress(step: str, result: dict[str, Any]) -> None:
     print(f"  {step}{note}", file=sys.stderr, flush=True)
 
 
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
 def describe(cfg: Config) -> str:
     """Date, machine and versions, printed above the table."""
     commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                             capture_output=True, text=True, check=False).stdout.strip()
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("typst", "reportlab"))
+    versions = ", ".join(f"{name} {version(name)}" for name in PACKAGES)
     return (
         f"{dt.datetime.now():%Y-%m-%d %H:%M}, {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} cores (each timed process pinned to core {cfg.cpu}), "
+        f"{os.cpu_count()} cores (each timed process pinned to core {cfg.cpu})\n"
         f"Python {platform.python_version()}, {versions}, letterpress {commit or '?'}\n"
         f"{cfg.rounds} round(s); ms/letter = {cfg.clock} time, median per letter, then median "
         f"over rounds (range over rounds in brackets)"

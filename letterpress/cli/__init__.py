@@ -32,13 +32,7 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"letterpress.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"letterpress.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"letterpress.cli.{name}").register(sub)
     return top
 
 

@@ -218,15 +218,30 @@ def _with_body(letter: Letter, doc: YamlDocument) -> Letter:
     if letter.body_file is not None:
         body = read_text(letter.body_file, "body_file")
         body_path, first_line = letter.body_file, 1
-    if len(body) > MAX_BODY_CHARS:
-        raise LetterError.at(
-            body_path,
-            first_line,
-            "body",
-            f"the body has {len(body)} characters; at most {MAX_BODY_CHARS} are accepted",
-        )
+    _check_body(body, body_path, first_line)
     source = Source(path=doc.path, lines=lines, body_path=body_path, body_first_line=first_line)
     return letter.model_copy(update={"body": body, "source": source})
+
+
+def _check_body(body: str, path: Path, first_line: int) -> None:
+    """What makes a body impossible to typeset, found before any work is done on it."""
+    if len(body) > MAX_BODY_CHARS:
+        raise LetterError.at(
+            path,
+            first_line,
+            "body",
+            f"the body has {len(body)} characters; at most {MAX_BODY_CHARS} are accepted: "
+            "shorten it, or put the long parts in an attachment",
+        )
+    nul = body.find("\0")
+    if nul >= 0:
+        # Markdown turns U+0000 into U+FFFD, which a later error would name instead.
+        raise LetterError.at(
+            path,
+            first_line + body.count("\n", 0, nul),
+            "body",
+            "the character U+0000 (NULL) cannot be printed; remove it",
+        )
 
 
 def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:

@@ -495,7 +495,7 @@ def _merge(
 ) -> Merged | Rejected:
     values = row.values
     stem = numbered(row.index, width, values.get("name", ""))
-    problems = [*row.problems, *_missing(templates, row)]
+    problems = [*row.problems, *_missing(templates, row), *_nul_in_body(templates, row)]
     if not values.get("name", "").strip():
         problems.append("the name is empty; every recipient needs a name")
     if problems:
@@ -518,6 +518,18 @@ def _missing(templates: _Templates, row: _Row) -> list[str]:
         "add it or correct the placeholder"
         for slot in templates.slots
         if slot.key not in row.values
+    ]
+
+
+def _nul_in_body(templates: _Templates, row: _Row) -> list[str]:
+    """U+0000 in the body becomes U+FFFD in Markdown, which an error would name instead."""
+    body = templates.fields.get("body")
+    keys = {slot.key for slot in body.slots} if body is not None else set()
+    return [
+        f"the value of {key!r} has the character U+0000 (NULL), which cannot be printed; "
+        "remove it"
+        for key in sorted(keys)
+        if "\0" in row.values.get(key, "")
     ]
 
 

@@ -1,13 +1,18 @@
 """Upper bounds on input, checked before any work starts, so no input can exhaust the machine."""
 
 MAX_INPUT_BYTES = 4 * 1024 * 1024
-"""A letter, letterhead, body file or recipients CSV larger than this is refused."""
+"""A letter, letterhead or body file larger than this is refused (a recipients CSV has its own
+bound, ``MAX_RECIPIENT_FILE_BYTES``)."""
 
 MAX_YAML_NODES = 20_000
 """Values a YAML file may expand to; stops alias bombs long before memory runs out."""
 
 MAX_BODY_CHARS = 500_000
 """Characters of Markdown in one body (about 150 pages of text)."""
+
+MAX_WORD_CHARS = 1_000
+"""Characters of one word (text without a space) in a printed field or the body. Layout breaks
+a longer word across lines in time that grows much faster than its length."""
 
 MAX_IMAGE_PIXELS = 40_000_000
 """Pixels in a logo or signature image; Pillow's decompression-bomb guard uses it."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.load.address import check_address
+from letterpress.load.words import long_word, long_words
 from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
     NOARK_REFERENCE,
@@ -25,6 +26,9 @@ from letterpress.model import (
 )
 
 __all__ = ["load", "load_letterhead"]
+
+# Keys whose text is not typeset: the body is checked as Markdown, the e-mail is not printed.
+_NOT_PRINTED = ("body", "email")
 
 # Tags of tagged unions and wrapper validators that pydantic puts into an error's location.
 _LOC_NOISE = ("list", "csv")
@@ -39,6 +43,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     if not isinstance(doc.data, dict):
         raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
     data = dict(doc.data)
+    _check_words({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc)
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(
@@ -70,8 +75,19 @@ def load_letterhead(
         raise LetterError.at(
             path, 1, "", "a letterhead is a YAML mapping of keys such as name: ..."
         )
+    _check_words(doc.data, doc)
     letterhead = _validate(Letterhead, doc.data, doc, ())
     return letterhead.model_copy(update={"source": path})
+
+
+def _check_words(data: Any, doc: YamlDocument) -> None:
+    """Refuse words too long to typeset (see ``words.py``) in the printed fields of ``doc``."""
+    problems = [
+        Problem(doc.path, doc.line_of(loc), ".".join(loc), found.message())
+        for loc, found in long_words(data)
+    ]
+    if problems:
+        raise LetterError(problems)
 
 
 def _relative(path: Path, value: str, doc: YamlDocument) -> Path:
@@ -233,6 +249,10 @@ def _check_body(body: str, path: Path, first_line: int) -> None:
             f"the body has {len(body)} characters; at most {MAX_BODY_CHARS} are accepted: "
             "shorten it, or put the long parts in an attachment",
         )
+    found = long_word(body, markdown=True)
+    if found is not None:
+        line = first_line + body.count("\n", 0, found.offset)
+        raise LetterError.at(path, line, "body", found.message())
     nul = body.find("\0")
     if nul >= 0:
         # Markdown turns U+0000 into U+FFFD, which a later error would name instead.

@@ -29,6 +29,7 @@ from typing import Any
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
 from letterpress.load.address import check_address
+from letterpress.load.words import long_word
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.slug import number_width, numbered
 
@@ -495,7 +496,10 @@ def _merge(
 ) -> Merged | Rejected:
     values = row.values
     stem = numbered(row.index, width, values.get("name", ""))
-    problems = [*row.problems, *_missing(templates, row), *_nul_in_body(templates, row)]
+    problems = [
+        *row.problems, *_missing(templates, row), *_nul_in_body(templates, row),
+        *_long_words(templates, row),
+    ]
     if not values.get("name", "").strip():
         problems.append("the name is empty; every recipient needs a name")
     if problems:
@@ -519,6 +523,18 @@ def _missing(templates: _Templates, row: _Row) -> list[str]:
         for slot in templates.slots
         if slot.key not in row.values
     ]
+
+
+def _long_words(templates: _Templates, row: _Row) -> list[str]:
+    """Values too long to typeset (see ``words.py``) in the address block, title or body."""
+    printed = {"name", "attention", "address"} | {
+        slot.key
+        for name, template in templates.fields.items()
+        if not name.startswith("email.")
+        for slot in template.slots
+    }
+    found = ((key, long_word(row.values.get(key, ""))) for key in sorted(printed))
+    return [f"the value of {key!r} has {word.message()}" for key, word in found if word]
 
 
 def _nul_in_body(templates: _Templates, row: _Row) -> list[str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.load.address import check_address
+from letterpress.load.images import image_problem
 from letterpress.load.words import long_word, long_words
 from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
@@ -51,7 +52,13 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
         )
     elif isinstance(letterhead_value, dict):
         data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
+        _check_logo(data["letterhead"], doc, ("letterhead",))
     letter = _validate(Letter, data, doc, ())
+    _check_images(
+        [(p.signature, ("signatories", str(i), "signature")) for i, p in
+         enumerate(letter.signatories) if p.signature is not None],
+        doc,
+    )
     letter = _with_body(letter, doc)
     _check_soft(letter, warnings)
     return letter
@@ -77,7 +84,24 @@ def load_letterhead(
         )
     _check_words(doc.data, doc)
     letterhead = _validate(Letterhead, doc.data, doc, ())
+    _check_logo(letterhead, doc, ())
     return letterhead.model_copy(update={"source": path})
+
+
+def _check_logo(letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]) -> None:
+    if letterhead.logo is not None:
+        _check_images([(letterhead.logo, (*prefix, "logo"))], doc)
+
+
+def _check_images(images: list[tuple[Path, tuple[str, ...]]], doc: YamlDocument) -> None:
+    """Refuse images that are not PNG or JPEG or have too many pixels (see ``images.py``)."""
+    problems = []
+    for path, loc in images:
+        reason = image_problem(path)
+        if reason is not None:
+            problems.append(Problem(doc.path, doc.line_of(loc), ".".join(loc), reason))
+    if problems:
+        raise LetterError(problems)
 
 
 def _check_words(data: Any, doc: YamlDocument) -> None:

@@ -1,0 +1,45 @@
+"""Logos and signature images checked while loading, from their headers alone.
+
+Layout decodes an image only when it draws it, and Pillow's decompression-bomb guard there
+only warns below twice its limit; so a file that is not a PNG or JPEG, or whose header claims
+more pixels than ``MAX_IMAGE_PIXELS``, is refused here, naming the letter's line, before any
+pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from letterpress.limits import MAX_IMAGE_PIXELS
+
+FORMATS = ("PNG", "JPEG")
+
+
+def image_problem(path: Path) -> str | None:
+    """Why the image at ``path`` cannot be used, or None when its header is fine."""
+    try:
+        with warnings.catch_warnings():
+            # Opening reads the header only; the size is checked against our own limit below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                kind, (width, height) = image.format, image.size
+    except Image.DecompressionBombError:
+        return _too_large(path, "")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return f"{path} is not a PNG or JPEG image that can be read; save it again as PNG"
+    if kind not in FORMATS:
+        return f"{path} is a {kind} image; save it as PNG or JPEG"
+    if width * height > MAX_IMAGE_PIXELS:
+        return _too_large(path, f" ({width} × {height})")
+    return None
+
+
+def _too_large(path: Path, size: str) -> str:
+    limit = f"{MAX_IMAGE_PIXELS:,}".replace(",", " ")
+    return (
+        f"{path} has more than {limit} pixels{size}; scale it down (300 dpi at the size it is "
+        "printed is plenty)"
+    )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.load.address import check_address
+from letterpress.load.attachments import attachment_problem
 from letterpress.load.images import image_problem
 from letterpress.load.words import long_word, long_words
 from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
@@ -59,6 +60,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
          enumerate(letter.signatories) if p.signature is not None],
         doc,
     )
+    _check_attachments(letter, doc)
     letter = _with_body(letter, doc)
     _check_soft(letter, warnings)
     return letter
@@ -91,6 +93,18 @@ def load_letterhead(
 def _check_logo(letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]) -> None:
     if letterhead.logo is not None:
         _check_images([(letterhead.logo, (*prefix, "logo"))], doc)
+
+
+def _check_attachments(letter: Letter, doc: YamlDocument) -> None:
+    """Refuse appended PDFs over the size or page limit (see ``attachments.py``)."""
+    problems = []
+    for index, attachment in enumerate(letter.attachments):
+        reason = attachment_problem(attachment.file) if attachment.file else None
+        if reason is not None:
+            loc = ("attachments", str(index), "file")
+            problems.append(Problem(doc.path, doc.line_of(loc), ".".join(loc), reason))
+    if problems:
+        raise LetterError(problems)
 
 
 def _check_images(images: list[tuple[Path, tuple[str, ...]]], doc: YamlDocument) -> None:

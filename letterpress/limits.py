@@ -11,8 +11,8 @@ MAX_BODY_CHARS = 500_000
 """Characters of Markdown in one body (about 150 pages of text)."""
 
 MAX_WORD_CHARS = 1_000
-"""Characters of one word (text without a space) in a printed field or the body. Layout breaks
-a longer word across lines in time that grows much faster than its length."""
+"""Characters of one word (text without a space) in a printed field or the body. No word or
+address comes close; such a token is pasted data, and is refused before any layout."""
 
 MAX_IMAGE_PIXELS = 40_000_000
 """Pixels in a logo or signature image; Pillow's decompression-bomb guard uses it."""

@@ -21,6 +21,9 @@ _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
 _URL_BREAKS = "/.-_?&=#"
 MIN_HYPHENATED = 6
 """Words shorter than this are never hyphenated."""
+MAX_HYPHENATED = 60
+"""Longer "words" (URLs, codes) are broken at the margin instead: the dictionary has nothing
+to say about them, and asking it for every line of a very long one costs quadratic time."""
 WELL_FILLED = 0.9
 """A line filled this far is left as it is rather than hyphenating the next word."""
 
@@ -148,7 +151,7 @@ class _LineBreaker:
             return [], box
         piece = box[0]
         match = _WORD.match(piece.text)
-        if not match or len(match.group(2)) < MIN_HYPHENATED:
+        if not match or not MIN_HYPHENATED <= len(match.group(2)) <= MAX_HYPHENATED:
             return [], box
         lead, word, _trail = match.groups()
         for position in reversed(_hyphen_positions(word, self.language)):
@@ -180,11 +183,14 @@ class _LineBreaker:
         return head, []
 
     def fitting_prefix(self, piece: _Piece, room: float) -> int:
-        fits = 0
-        for end in range(1, len(piece.text) + 1):
-            if self.fonts.width(piece.text[:end], piece.font, self.size) > room:
+        # Glyph widths add up (no kerning is applied), so the prefix grows one character at a
+        # time instead of measuring every prefix anew.
+        fits, used = 0, 0.0
+        for char in piece.text:
+            used += self.fonts.width(char, piece.font, self.size)
+            if used > room:
                 break
-            fits = end
+            fits += 1
         nice = max((piece.text.rfind(c, 0, fits) for c in _URL_BREAKS), default=-1)
         if nice >= fits // 2 and nice > 0:
             return nice + 1

@@ -41,13 +41,22 @@ def expand_home(path: Path) -> Path:
         ) from None
 
 
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; ``ValueError`` saying why when the system cannot tell (a
+    name too long for it, a folder on the way that may not be read)."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise ValueError(f"cannot look up {path}: {exc.strerror or exc}") from None
+
+
 def _resolve_file(value: Path, info: ValidationInfo) -> Path:
     """Resolve a path relative to the file that names it, and insist that it exists."""
     base: Path | None = (info.context or {}).get("base")
     path = expand_home(value)
     if base is not None and not path.is_absolute():
         path = base / path
-    if not path.is_file():
+    if not is_file(path):
         raise ValueError(f"file not found: {path} (paths are relative to the file that names them)")
     return path
 

@@ -25,6 +25,7 @@ from letterpress.model import (
     Letterhead,
     Source,
     expand_home,
+    is_file,
 )
 
 __all__ = ["load", "load_letterhead"]
@@ -70,9 +71,13 @@ def load_letterhead(
     path: Path, named_in: YamlDocument | None = None, loc: tuple[str, ...] = ()
 ) -> Letterhead:
     """Read a letterhead file; paths inside it are relative to it."""
-    if not path.is_file():
-        where = named_in.path if named_in else path
-        line = named_in.line_of(loc) if named_in else None
+    where = named_in.path if named_in else path
+    line = named_in.line_of(loc) if named_in else None
+    try:
+        found = is_file(path)
+    except ValueError as exc:
+        raise LetterError.at(where, line, "letterhead", str(exc)) from None
+    if not found:
         raise LetterError.at(
             where,
             line,

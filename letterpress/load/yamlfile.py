@@ -7,6 +7,7 @@ expansion beyond a small budget are errors that name the line.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,18 +47,7 @@ class YamlDocument:
 
 def read_text(path: Path, field: str = "") -> str:
     """Read a UTF-8 text file (a byte-order mark is allowed) or fail naming the line."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LetterError.at(path, None, field, f"cannot read the file: {exc.strerror}") from None
-    if size > MAX_INPUT_BYTES:
-        raise LetterError.at(
-            path,
-            None,
-            field,
-            f"the file is {size // 1024} KiB; at most {MAX_INPUT_BYTES // 1024} KiB is accepted",
-        )
-    raw = path.read_bytes()
+    raw = _read_bytes(path, field)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -68,6 +58,33 @@ def read_text(path: Path, field: str = "") -> str:
             field,
             f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
         ) from None
+
+
+def _read_bytes(path: Path, field: str) -> bytes:
+    """The bytes of a regular file of at most ``MAX_INPUT_BYTES``.
+
+    A device or a pipe is refused before it is opened: /dev/zero never ends, and opening a
+    named pipe waits for a writer that may never come.
+    """
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise LetterError.at(
+                path, None, field, "this is not a file (a folder, device or pipe); name a file"
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)  # the file may have grown since stat
+    except OSError as exc:
+        raise LetterError.at(path, None, field, f"cannot read the file: {exc.strerror}") from None
+    if max(len(raw), status.st_size) > MAX_INPUT_BYTES:
+        size = max(len(raw), status.st_size)
+        raise LetterError.at(
+            path,
+            None,
+            field,
+            f"the file is {size // 1024} KiB; at most {MAX_INPUT_BYTES // 1024} KiB is accepted",
+        )
+    return raw
 
 
 def read_yaml(path: Path) -> YamlDocument:

@@ -17,7 +17,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,18 +41,27 @@ def letter_files(paths: Iterable[str | Path]) -> list[Path]:
     """Letters named directly, and every ``*.yaml``/``*.yml`` directly inside named folders."""
     found: list[Path] = []
     for item in map(Path, paths):
-        if item.is_dir():
+        if _answers(item.is_dir):
             found.extend(sorted(p for p in item.iterdir() if _is_letter(p)))
         else:
-            found.append(item)
+            found.append(item)  # loading it says what is wrong with it, if anything
     return found
 
 
 def _is_letter(path: Path) -> bool:
     # Hidden files are editors' lock and backup files, not letters.
     return path.suffix.lower() in LETTER_SUFFIXES and not path.name.startswith(".") and (
-        path.is_file()
+        _answers(path.is_file)
     )
+
+
+def _answers(question: Callable[[], bool]) -> bool:
+    """A yes-or-no question about a path, where 'the system cannot tell' (a name too long for
+    it) counts as no: the path is then loaded as a letter, and loading says what is wrong."""
+    try:
+        return question()
+    except OSError:
+        return False
 
 
 def default_jobs() -> int:
@@ -166,7 +175,7 @@ class _Tracker:
         seen: set[Path] = set()
         claimed: dict[str, Path] = {}
         for source in sources:
-            key = source.resolve() if source.exists() else source
+            key = source.resolve() if _answers(source.exists) else source
             if key in seen:
                 continue  # named twice (a folder and a file in it): built once
             seen.add(key)

@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("letterpress: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A path the command line names cannot be used at all (a name too long for the
+        # system, a folder that cannot be made): say which and why, not a traceback.
+        name = f"{exc.filename}: " if exc.filename else ""
+        print(f"letterpress: {name}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,20 @@ import yaml
 from letterpress.errors import LetterError
 from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_NODES
 
+# libyaml's parser when PyYAML was built with it: 25 times faster, and it keeps line marks.
+_FAST_LOADER = getattr(yaml, "CBaseLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of ``text``. libyaml refuses a few things PyYAML accepts (some escapes), so
+    a file it refuses is read again by PyYAML, which decides and words the error."""
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.BaseLoader)
+
 PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:map",
@@ -91,7 +105,7 @@ def read_yaml(path: Path) -> YamlDocument:
     """Parse ``path`` into plain dicts, lists, strings and ``None``."""
     text = read_text(path)
     try:
-        node = yaml.compose(text, Loader=yaml.BaseLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -128,7 +142,7 @@ def _convert(node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: l
     if isinstance(node, yaml.ScalarNode):
         # A block scalar's text starts on the line after its indicator (| or >).
         doc.value_lines[".".join(loc)] = line + (1 if node.style in ("|", ">") else 0)
-        if node.style is None and node.value in NULLS:
+        if not node.style and node.value in NULLS:  # plain: None (PyYAML) or "" (libyaml)
             return None
         return node.value
     if isinstance(node, yaml.SequenceNode):

@@ -105,30 +105,35 @@ class _LineBreaker:
     def place(self, box: list[_Piece]) -> None:
         while box:
             space = self.width(self.pending_space) if self.pending_space and self.current else 0.0
-            box_width = sum(self.width(p) for p in box)
+            box_width = self.box_width(box)
             if self.used + space + box_width <= self.limit:
-                self.append(box, space)
+                self.append(box, space, box_width)
                 return
             head, tail = self.split(box, self.limit - self.used - space)
             if head:
-                self.append(head, space)
+                self.append(head, space, self.box_width(head))
                 self.flush(force=True)
                 box = tail
             elif self.current:
                 self.flush(force=True)
             else:
                 head, tail = self.force_split(box)
-                self.append(head, 0.0)
+                self.append(head, 0.0, self.box_width(head))
                 self.flush(force=True)
                 box = tail
 
-    def append(self, box: list[_Piece], space: float) -> None:
+    def box_width(self, box: list[_Piece]) -> float:
+        if len(box) == 1:
+            return self.width(box[0])
+        return sum(self.width(p) for p in box)
+
+    def append(self, box: list[_Piece], space: float, width: float) -> None:
         if self.current and self.pending_space is not None:
             self.current.append(self.pending_space)
             self.used += space
         self.pending_space = None
         self.current.extend(box)
-        self.used += sum(self.width(p) for p in box)
+        self.used += width
 
     def flush(self, *, force: bool) -> None:
         if self.current or force:

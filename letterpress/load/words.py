@@ -1,9 +1,8 @@
 """Words too long to typeset, found before any work starts.
 
-Layout breaks a word wider than its column across lines, trying hyphenation at each line;
-the time that takes grows much faster than the word's length (a word of 16,000 letters in
-the title takes minutes). No real word comes near ``MAX_WORD_CHARS``, and a long web address
-belongs behind link text, where it is not printed.
+No word or web address comes near ``MAX_WORD_CHARS``: a token that long is pasted data (an
+encoded file, a broken export), and setting it costs seconds of layout for pages of noise.
+A long web address belongs behind link text, where it is not printed.
 """
 
 from __future__ import annotations

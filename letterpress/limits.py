@@ -7,6 +7,9 @@ bound, ``MAX_RECIPIENT_FILE_BYTES``)."""
 MAX_YAML_NODES = 20_000
 """Values a YAML file may expand to; stops alias bombs long before memory runs out."""
 
+MAX_YAML_DEPTH = 20
+"""Levels of lists and mappings inside each other in a YAML file; a letter needs four."""
+
 MAX_BODY_CHARS = 500_000
 """Characters of Markdown in one body (about 150 pages of text)."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from letterpress.errors import LetterError
-from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_NODES
+from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 # libyaml's parser when PyYAML was built with it: 25 times faster, and it keeps line marks.
 _FAST_LOADER = getattr(yaml, "CBaseLoader", None)
@@ -113,6 +113,9 @@ def read_yaml(path: Path) -> YamlDocument:
         raise LetterError.at(path, line, "", f"YAML syntax: {problem}") from None
     except yaml.YAMLError as exc:
         raise LetterError.at(path, None, "", f"YAML syntax: {exc}") from None
+    except RecursionError:
+        # PyYAML composes nested collections recursively: [[[[... a thousand deep ends it.
+        raise LetterError.at(path, None, "", _TOO_DEEP) from None
     document = YamlDocument(path, None)
     if node is None:
         raise LetterError.at(path, 1, "", "the file is empty; a letter is a YAML mapping")
@@ -121,9 +124,14 @@ def read_yaml(path: Path) -> YamlDocument:
     return document
 
 
+_TOO_DEEP = f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep; flatten the file"
+
+
 def _convert(node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: list[int]) -> Any:
     budget[0] -= 1
     line = node.start_mark.line + 1
+    if len(loc) > MAX_YAML_DEPTH:
+        raise LetterError.at(doc.path, line, loc[0], _TOO_DEEP)
     if budget[0] < 0:
         raise LetterError.at(
             doc.path,

@@ -35,7 +35,13 @@ def parse(markdown: str) -> tuple[Block, ...]:
     """The blocks of ``markdown``; heading levels renumbered so the top one is level 1.
 
     Cached: the letters of a mail merge usually share one body."""
-    tree = SyntaxTreeNode(_parser().parse(markdown))
+    tokens = _parser().parse(markdown)
+    for token in tokens:
+        if token.type == "inline":
+            # The tree of inline markup is built recursively and nests as deep as emphasis
+            # does (500 '*' around a word are 250 levels): walk the flat tokens instead.
+            token.meta["inline"], token.children = token.children or [], None
+    tree = SyntaxTreeNode(tokens)
     blocks = _blocks(tree.children)
     top = min((b.level for b in _headings(blocks)), default=1)
     return tuple(_shift(b, top - 1) for b in blocks)
@@ -108,30 +114,30 @@ def _align(style: str | int | float) -> Align:
 
 
 def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
+    """The spans of an inline node, from its flat tokens: markup opens and closes a style."""
     spans: list[Span] = []
-    _walk(node.children, spans, bold=False, italic=False, href=None)
-    return tuple(_merge(spans))
-
-
-def _walk(
-    nodes: list[SyntaxTreeNode], out: list[Span], *, bold: bool, italic: bool, href: str | None
-) -> None:
-    for node in nodes:
-        kind = node.type
+    bold = italic = 0
+    links: list[str] = []
+    pending = list(reversed(node.token.meta.get("inline", []) if node.token else []))
+    while pending:
+        token = pending.pop()
+        kind = token.type
+        href = links[-1] if links else None
         if kind in ("text", "code_inline", "html_inline"):
-            out.append(Span(node.content, bold, italic, href))
-        elif kind == "softbreak":
-            out.append(Span(" ", bold, italic, href))
-        elif kind == "hardbreak":
-            out.append(Span("\n", bold, italic, href))
-        elif kind == "strong":
-            _walk(node.children, out, bold=True, italic=italic, href=href)
-        elif kind == "em":
-            _walk(node.children, out, bold=bold, italic=True, href=href)
-        elif kind == "link":
-            _walk(node.children, out, bold=bold, italic=italic, href=str(node.attrs["href"]))
-        elif kind == "image" or node.children:
-            _walk(node.children, out, bold=bold, italic=italic, href=href)
+            spans.append(Span(token.content, bold > 0, italic > 0, href))
+        elif kind in ("softbreak", "hardbreak"):
+            spans.append(Span(" " if kind == "softbreak" else "\n", bold > 0, italic > 0, href))
+        elif kind in ("strong_open", "strong_close"):
+            bold += 1 if kind == "strong_open" else -1
+        elif kind in ("em_open", "em_close"):
+            italic += 1 if kind == "em_open" else -1
+        elif kind == "link_open":
+            links.append(str(token.attrs["href"]))
+        elif kind == "link_close" and links:
+            links.pop()
+        elif token.children:  # an image prints its description
+            pending.extend(reversed(token.children))
+    return tuple(_merge(spans))
 
 
 def _merge(spans: list[Span]) -> list[Span]:

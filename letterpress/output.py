@@ -37,6 +37,25 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
             os.unlink(tmp)
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why no file can be written into ``folder`` (made when first needed), or None.
+
+    Asked before a build starts, so that a wrong ``-o`` costs one clear message instead of a
+    failed write for every letter after its typesetting.
+    """
+    try:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+    except OSError as exc:
+        return f"{folder} cannot be used ({exc.strerror or exc})"
+    except StopIteration:  # not even the root exists: a drive that is not there
+        return f"{folder} cannot be made"
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder; choose another output folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} may not be written to; choose another output folder"
+    return None
+
+
 def _link_new(tmp: str, path: Path, data: bytes) -> None:
     """Give the complete file its name only if the name is free (a rename would replace)."""
     try:

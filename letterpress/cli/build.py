@@ -76,16 +76,23 @@ def _signer(p12: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from letterpress import batch
     from letterpress.batch.progress import for_stream
-    from letterpress.cli.report import problems
+    from letterpress.cli.report import fail, problems
     from letterpress.errors import LetterError
+    from letterpress.output import folder_problem
 
     try:
         chosen = options(args)
     except LetterError as exc:
         # No key, no letters: an unsigned PDF must not appear where a signed one was asked for.
         problems(exc.problems)
+        return 1
+    unusable = folder_problem(Path(args.output))
+    if unusable:
+        fail(f"cannot write into {args.output}: {unusable}")
         return 1
     result = batch.build(
         args.paths, args.output, chosen,

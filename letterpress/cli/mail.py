@@ -47,9 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from letterpress.cli import report
     from letterpress.mail import SmtpError, mail
     from letterpress.mail.ledger import LedgerBusy
+    from letterpress.output import folder_problem
 
     try:
         settings = _settings(args)
@@ -58,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         report.fail(str(exc))
         return USAGE_ERROR
+    unusable = folder_problem(Path(args.output))
+    if unusable:
+        report.fail(f"cannot write into {args.output}: {unusable}")
+        return 1
     try:
         result = mail(
             args.paths, args.output, smtp=settings, sender=args.sender,

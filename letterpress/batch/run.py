@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
@@ -103,6 +104,7 @@ def build(
     except pool.WorkerLost as exc:
         tracker.wrap_up(f"{exc}; build again to make the letters that are missing")
     finally:
+        tracker.release()
         tracker.progress.stop()
     tracker.report.seconds = time.perf_counter() - started
     return tracker.report
@@ -145,6 +147,8 @@ class _Plan:
     built: dict[int, Path] = field(default_factory=dict)
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+    lock: FolderLock | None = None
+    """Held on a merge's folder while this build writes into it (see ``lock.py``)."""
 
     @property
     def complete(self) -> bool:
@@ -232,6 +236,9 @@ class _Tracker:
         from letterpress.load.merge import Rejected
 
         folder = plan.folder or Path()
+        if plan.outcome.merge and plan.folder is not None:
+            with contextlib.suppress(OSError):  # writing each letter will say what is wrong
+                plan.lock = FolderLock(plan.folder)
         try:
             for entry in plan.merge or ():
                 plan.issued += 1
@@ -308,9 +315,19 @@ class _Tracker:
         """A finished merge: remove PDFs of recipients no longer there; write --combined."""
         if not plan.outcome.merge or plan.folder is None or self.out is None:
             return
-        _remove_stale(plan.folder, set(plan.outcome.outputs))
+        if plan.lock is None or plan.lock.alone():
+            # Another build writing here now would have its new letters taken for old ones.
+            _remove_stale(plan.folder, set(plan.outcome.outputs))
+        self.release(plan)
         if self.combined and plan.outcome.outputs:
             self._combine(plan.outcome)
+
+    def release(self, plan: _Plan | None = None) -> None:
+        """Let go of the merge folder of ``plan``, or of every plan's."""
+        for each in [plan] if plan is not None else self.plans:
+            if each.lock is not None:
+                each.lock.release()
+                each.lock = None
 
     def _combine(self, outcome: Outcome) -> None:
         from letterpress.batch.combine import combine

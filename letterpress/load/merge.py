@@ -405,19 +405,30 @@ def _check_size(path: Path) -> None:
 
 
 def _decoded_lines(path: Path) -> Iterator[str]:
-    """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1:
-                raw = raw.removeprefix(BOM)
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise LetterError.at(
-                    path, number, "",
-                    f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); in Excel save it as "
-                    "'CSV UTF-8', or in another program choose the encoding UTF-8",
-                ) from None
+    """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line.
+
+    The file is read again for the letters after it was counted: by then it may have been
+    moved or deleted, which is a problem with this merge, not a reason to stop the build.
+    """
+    try:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                yield _decoded(path, number, raw.removeprefix(BOM) if number == 1 else raw)
+    except OSError as exc:
+        raise LetterError.at(
+            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
+        ) from None
+
+
+def _decoded(path: Path, number: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LetterError.at(
+            path, number, "",
+            f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); in Excel save it as "
+            "'CSV UTF-8', or in another program choose the encoding UTF-8",
+        ) from None
 
 
 def _first_line(path: Path) -> str:

@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass, field
 
 from reportlab import rl_config
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from letterpress.layout import geometry as g
@@ -132,19 +134,27 @@ def _y(mm: float) -> float:
 
 
 def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
-    text_object = canvas.beginText()
-    font, size, colour = None, None, None
+    """One BT … ET block for a run of texts, written the way ReportLab's own documentation
+    shows for TrueType fonts (``splitString`` and ``getSubsetInternalName``): ReportLab's text
+    object does the same with a great deal more bookkeeping per run."""
+    document = canvas._doc
+    operators = ["BT"]
+    current_font, colour = None, None
     for item in texts:
         assert isinstance(item, Text)
-        if (item.font, item.size) != (font, size):
-            text_object.setFont(item.font, item.size)
-            font, size = item.font, item.size
         if item.colour != colour:
-            text_object.setFillColorRGB(*item.colour)
             colour = item.colour
-        text_object.setTextOrigin(item.x * g.MM, _y(item.y))
-        text_object.textOut(item.text)
-    canvas.drawText(text_object)
+            operators.append(f"{fp_str(*colour)} rg")
+        operators.append(f"1 0 0 1 {fp_str(item.x * g.MM, _y(item.y))} Tm")
+        font = pdfmetrics.getFont(item.font)
+        for subset, chunk in font.splitString(item.text, document):
+            name = font.getSubsetInternalName(subset, document)
+            if (name, item.size) != current_font:
+                current_font = (name, item.size)
+                operators.append(f"{name} {fp_str(item.size)} Tf")
+            operators.append(f"({escapePDF(chunk)}) Tj")
+    operators.append("ET")
+    canvas.addLiteral("\n".join(operators))
 
 
 def _draw_image(canvas: Canvas, item: Image) -> None:

@@ -70,6 +70,51 @@ def test_an_output_folder_that_is_a_file_is_one_clear_error(
     assert blocker.read_text(encoding="utf-8") == "en fil, ikke en mappe"
 
 
+# Paths the system cannot use -------------------------------------------------------------------
+
+
+def run_letterpress(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "letterpress", *arguments],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+
+
+@pytest.mark.parametrize("command", ["check", "build", "mail"])
+def test_a_name_too_long_for_the_system_fails_that_letter_alone(
+    tmp_path: Path, command: str
+) -> None:
+    good = mail_letter(tmp_path)
+    long = tmp_path / ("x" * 300 + ".yaml")
+    output = [] if command == "check" else ["-o", str(tmp_path / "ut")]
+    done = run_letterpress(command, str(long), str(good), *output)
+    assert done.returncode == 1
+    assert f"{long}: cannot read the file: File name too long" in done.stderr
+    assert "Traceback" not in done.stderr
+    summary = {"check": "checked 1, failed 1", "build": "built 1, failed 1", "mail": "wrote 1 .eml"}
+    assert summary[command] in done.stdout  # the good letter was still dealt with
+
+
+@pytest.mark.parametrize("command", [["preflight"], ["new"], ["preview"]])
+def test_other_commands_name_a_path_too_long_without_a_traceback(
+    tmp_path: Path, command: list[str]
+) -> None:
+    long = tmp_path / ("x" * 300)
+    done = run_letterpress(*command, str(long))
+    assert done.returncode == 1
+    assert "File name too long" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_as_a_letter_is_refused_without_waiting(tmp_path: Path) -> None:
+    pipe = tmp_path / "brev.yaml"
+    os.mkfifo(pipe)
+    done = run_letterpress("check", str(pipe))
+    assert done.returncode == 1
+    assert f"{pipe}: this is not a file (a folder, device or pipe); name a file" in done.stderr
+
+
 # A full disk -----------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
+import pytest
 import yaml
 from conftest import KS_LETTERHEAD
 from hypothesis import HealthCheck, example, given, settings
@@ -450,11 +451,161 @@ def test_any_cell_value_prints_as_written(value: str) -> None:
     check_cell_prints_as_written(value)
 
 
+# ---------------------------------------------------------------------------------------------
+# Property 5: any recipients file gives letters, rejected rows or a clear error
+
+CSV_TOKENS = st.sampled_from([
+    "name", "Name", "address", "email", "attention", "belop", ";", ",", "\t", '"', '""', "\n",
+    "\r\n", "\r", "|", "\ufeff", "Kari", "Per Ås", "0155 OSLO", " ", "", "{{ recipient.x }}",
+    "kari@example.no", "\x00", "æøå", "=SUM(A1)",
+])
+CSV_FILES = st.one_of(
+    soup(CSV_TOKENS, 40).map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.binary(max_size=200),
+)
+
+
+def check_any_recipients_file(data: bytes) -> None:
+    """``check`` and the merge of a letter whose recipients file holds ``data``."""
+    TRIED["inputs"] += 1
+    with letter_folder() as folder:
+        (folder / "mottakere.csv").write_bytes(data)
+        letter = base_letter()
+        letter.pop("recipient")
+        letter.update(recipients="mottakere.csv", body="Kr {{ recipient.belop }}.\n")
+        path = folder / "brev.yaml"
+        path.write_text(dump(letter), encoding="utf-8")
+        try:
+            for entry in entries(letterpress.load(path, [])):
+                if isinstance(entry, Rejected):
+                    assert_clear(list(entry.problems), path)
+        except LetterError as error:
+            assert_clear(error.problems, path)
+        err, code = _run_check(path)
+        assert code in (0, 1), err
+        assert_clear_output(err, path)
+
+
+@LOADING
+@given(CSV_FILES)
+@example(b"name;belop\nKari;" + b"9" * 200_000 + b"\n")  # over the csv module's field limit
+@example(b"\xef\xbb\xbf")
+def test_any_recipients_file_merges_or_names_its_problems(data: bytes) -> None:
+    check_any_recipients_file(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Property 6: any addressing gives a message or clear problems in ``letterpress mail``
+
+MAIL_PATHS: tuple[tuple[str, ...], ...] = (
+    ("email", "to"), ("email", "cc"), ("email", "bcc"), ("email", "subject"), ("email", "text"),
+    ("recipient", "email"), ("recipient", "name"), ("title",), ("exempt",), ("letterhead",),
+)
+ADDRESSES = st.sampled_from([
+    "kari@example.no", "Kari Nordmann <kari@example.no>", "kari@", "@example.no", "kari@æøå.no",
+    '"Kari N"@example.no', "kari@[127.0.0.1]", "k" * 70 + "@example.no", "kari@example.no\n",
+    "Kari <kari@example.no>, Per <per@example.no>", "=?utf-8?q?Kari?= <kari@example.no>",
+    "kari@example.no\r\nBcc: spion@example.com", "Kari, Nordmann <kari@example.no>",
+]) | st.text(max_size=20)
+MAIL_CHANGES = st.lists(
+    st.tuples(st.sampled_from(MAIL_PATHS), ADDRESSES | st.lists(ADDRESSES, max_size=3) | VALUES),
+    min_size=1, max_size=3,
+)
+
+
+def check_any_addressing(changes: list[tuple[tuple[str, ...], Any]]) -> None:
+    """``letterpress mail`` (writing .eml files) on a letter with arbitrary addressing."""
+    TRIED["inputs"] += 1
+    with letter_folder() as folder:
+        path = folder / "brev.yaml"
+        path.write_text(dump(mutated(changes)), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["mail", str(path), "-o", str(folder / "ut")])
+        assert code in (0, 1), err.getvalue()
+        assert_clear_output(err.getvalue(), path)
+        written = list((folder / "ut").glob("*.eml"))
+        assert (code == 0) == bool(written), err.getvalue()
+
+
+@PROFILE
+@given(MAIL_CHANGES)
+@example([(("email", "subject"), "Svar\nBcc: spion@example.com")])
+def test_any_addressing_mails_or_names_its_problems(
+    changes: list[tuple[tuple[str, ...], Any]],
+) -> None:
+    check_any_addressing(changes)
+
+
 PROPERTIES = {
     "mapping": (check_any_mapping, (LETTER_DATA,)),
     "text": (check_any_text, (YAML_SOUP | st.text(),)),
     "unicode": (check_any_unicode, (st.sampled_from(TEXT_FIELDS), ANY_CHARACTERS)),
     "markdown": (check_any_markdown, (MARKDOWN_SOUP,)),
     "csv": (check_cell_prints_as_written, (CELL_VALUES,)),
+    "csvfile": (check_any_recipients_file, (CSV_FILES,)),
+    "mail": (check_any_addressing, (MAIL_CHANGES,)),
 }
 """Every property with the strategies of its arguments, for ``bench/fuzz.py``."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What the properties found, kept as plain tests of what the person sees
+
+
+def merge_letter(folder: Path, recipients: list[dict[str, str]], **fields: str) -> Path:
+    data = base_letter()
+    data.pop("recipient")
+    data.update(recipients=recipients, **fields)
+    path = folder / "brev.yaml"
+    path.write_text(dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_title_of_empty_placeholders_fails_that_recipient_alone(tmp_path: Path) -> None:
+    path = merge_letter(
+        tmp_path, [{"name": "Kari", "sak": ""}, {"name": "Per", "sak": "24/1"}],
+        title="{{ recipient.sak }}",
+    )
+    rejected, merged = entries(letterpress.load(path, []))
+    assert isinstance(rejected, Rejected) and not isinstance(merged, Rejected)
+    assert "recipient 1" in str(rejected.problems[0])
+    assert "the title is empty once its placeholders are filled in" in str(rejected.problems[0])
+    assert letterpress.render(merged.letter).startswith(b"%PDF-")
+
+
+def test_nul_in_a_merge_value_for_the_body_is_named_as_itself(tmp_path: Path) -> None:
+    path = merge_letter(tmp_path, [{"name": "Kari", "x": "a\0b"}], body="Hei {{ recipient.x }}")
+    (rejected,) = entries(letterpress.load(path, []))
+    assert isinstance(rejected, Rejected)
+    assert "the value of 'x' has the character U+0000 (NULL)" in str(rejected.problems[0])
+
+
+def test_a_problem_is_printed_on_one_line_whatever_it_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "brev.yaml"
+    path.write_text(dump(mutated([(("letterhead",), "brev\r\nhode\x1b[2J.yaml")])), "utf-8")
+    err, code = _run_check(path)
+    assert code == 1
+    line = err.splitlines()[0]
+    assert all(printed.startswith(str(path)) for printed in err.splitlines())
+    assert line.startswith(f"{path}:1: letterhead: letterhead file not found: ")
+    assert line.endswith("brev\\r\\nhode\\x1b[2J.yaml (paths are relative to the letter)")
+
+
+def test_a_key_with_brackets_is_named_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "brev.yaml"
+    path.write_text(dump(mutated([(("recipient", "navn (fullt)"), "Ola")])), "utf-8")
+    with pytest.raises(LetterError) as caught:
+        letterpress.load(path)
+    assert "recipient.navn (fullt): unknown key 'navn (fullt)'" in str(caught.value)
+
+
+def test_a_home_folder_that_is_not_there_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "brev.yaml"
+    path.write_text(dump(mutated([(("letterhead",), "~nobody-here/brev.yaml")])), "utf-8")
+    with pytest.raises(LetterError) as caught:
+        letterpress.load(path)
+    assert str(caught.value) == (
+        f"{path}:1: letterhead: ~nobody-here/brev.yaml: the home folder ~nobody-here is not "
+        "known here; write the path without ~, relative to the file or in full"
+    )

@@ -70,6 +70,22 @@ def test_an_output_folder_that_is_a_file_is_one_clear_error(
     assert blocker.read_text(encoding="utf-8") == "en fil, ikke en mappe"
 
 
+def test_an_output_folder_that_may_not_be_written_is_one_clear_error(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """As root every folder may be written, so the system's answer is given by hand here."""
+    letter = write_letter(tmp_path, "svar.yaml")
+    out = tmp_path / "arkiv"
+    out.mkdir()
+    monkeypatch.setattr(output.os, "access", lambda path, mode: Path(path) != out)
+    assert main(["build", str(letter), "-o", str(out / "2024")]) == 1
+    assert capsys.readouterr().err == (
+        f"letterpress: cannot write into {out / '2024'}: {out} may not be written to; choose "
+        "another output folder\n"
+    )
+    assert every_file(out) == []
+
+
 # Paths the system cannot use -------------------------------------------------------------------
 
 

@@ -56,12 +56,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
         data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
         _check_logo(data["letterhead"], doc, ("letterhead",))
     letter = _validate(Letter, data, doc, ())
-    _check_images(
-        [(p.signature, ("signatories", str(i), "signature")) for i, p in
-         enumerate(letter.signatories) if p.signature is not None],
-        doc,
-    )
-    _check_attachments(letter, doc)
+    _check_files(letter, doc)
     letter = _with_body(letter, doc)
     _check_soft(letter, warnings)
     return letter
@@ -97,37 +92,36 @@ def load_letterhead(
 
 def _check_logo(letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]) -> None:
     if letterhead.logo is not None:
-        _check_images([(letterhead.logo, (*prefix, "logo"))], doc)
+        _refuse(doc, [((*prefix, "logo"), image_problem(letterhead.logo))])
 
 
-def _check_attachments(letter: Letter, doc: YamlDocument) -> None:
-    """Refuse appended PDFs over the size or page limit (see ``attachments.py``)."""
-    problems = []
-    for index, attachment in enumerate(letter.attachments):
-        reason = attachment_problem(attachment.file) if attachment.file else None
-        if reason is not None:
-            loc = ("attachments", str(index), "file")
-            problems.append(Problem(doc.path, doc.line_of(loc), ".".join(loc), reason))
-    if problems:
-        raise LetterError(problems)
-
-
-def _check_images(images: list[tuple[Path, tuple[str, ...]]], doc: YamlDocument) -> None:
-    """Refuse images that are not PNG or JPEG or have too many pixels (see ``images.py``)."""
-    problems = []
-    for path, loc in images:
-        reason = image_problem(path)
-        if reason is not None:
-            problems.append(Problem(doc.path, doc.line_of(loc), ".".join(loc), reason))
-    if problems:
-        raise LetterError(problems)
+def _check_files(letter: Letter, doc: YamlDocument) -> None:
+    """Refuse signatures that are not usable images (``images.py``) and appended PDFs over
+    the limits (``attachments.py``), before any work is done on the letter."""
+    found = [
+        (("signatories", str(i), "signature"), image_problem(person.signature))
+        for i, person in enumerate(letter.signatories)
+        if person.signature is not None
+    ]
+    found += [
+        (("attachments", str(i), "file"), attachment_problem(attachment.file))
+        for i, attachment in enumerate(letter.attachments)
+        if attachment.file is not None
+    ]
+    _refuse(doc, found)
 
 
 def _check_words(data: Any, doc: YamlDocument) -> None:
     """Refuse words too long to typeset (see ``words.py``) in the printed fields of ``doc``."""
+    _refuse(doc, [(loc, found.message()) for loc, found in long_words(data)])
+
+
+def _refuse(doc: YamlDocument, found: list[tuple[tuple[str, ...], str | None]]) -> None:
+    """Raise every reason in ``found`` (a key path and a reason, or None) at its line."""
     problems = [
-        Problem(doc.path, doc.line_of(loc), ".".join(loc), found.message())
-        for loc, found in long_words(data)
+        Problem(doc.path, doc.line_of(loc), ".".join(loc), reason)
+        for loc, reason in found
+        if reason is not None
     ]
     if problems:
         raise LetterError(problems)

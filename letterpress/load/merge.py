@@ -42,6 +42,10 @@ LOOKS_LIKE_KEY = re.compile(r"[\w.\- ]*[^\W\d_][\w.\- ]*|recipient\b.*", re.DOTA
 MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 STANDARD_KEYS = ("name", "attention", "address", "email")
 BOM = b"\xef\xbb\xbf"
+EMPTY_TITLE = (
+    "the title is empty once its placeholders are filled in; give this recipient the values "
+    "or add text to the title"
+)
 
 
 @dataclass(frozen=True)
@@ -519,9 +523,7 @@ def _merge(
     update: dict[str, Any] = {"recipient": recipient, "recipients": None}
     update.update(_filled(letter, templates, values))
     if not update.get("title", letter.title).strip():
-        message = "the title is empty once its placeholders are filled in; give this recipient " \
-            "the values or add text to the title"
-        return Rejected(row.index, stem, (_problem(row, message),))
+        return Rejected(row.index, stem, (_problem(row, EMPTY_TITLE),))
     merged = letter.model_copy(update=update)
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
     return Merged(row.index, stem, merged, warnings, row.where())

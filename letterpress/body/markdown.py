@@ -6,9 +6,11 @@ written. Code and images, which the format does not support, print as their text
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.tree import SyntaxTreeNode
 
 from letterpress.body.blocks import (
@@ -24,10 +26,20 @@ from letterpress.body.blocks import (
     Table,
 )
 
+NEWLINES = re.compile(r"\r\n?")
+
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
+    parser.core.ruler.at("normalize", _normalize)
+    return parser
+
+
+def _normalize(state: StateCore) -> None:
+    """Line endings made LF, as markdown-it does; but U+0000 is kept, where CommonMark
+    makes it U+FFFD: the glyph check then names the character the person wrote."""
+    state.src = NEWLINES.sub("\n", state.src)
 
 
 @lru_cache(maxsize=64)

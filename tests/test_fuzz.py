@@ -373,6 +373,7 @@ KS_SEED_COPY.write_text(dump(base_letter()), encoding="utf-8")
 @example("|a|b|\n|-|-|\n||x|")  # a row that starts with an empty cell
 @example("[](https://ks.no) ` ` ![](x.png)")
 @example("*" * 500 + "x" + "*" * 500)  # emphasis 250 levels deep
+@example("\x00")  # named as U+0000, not as the U+FFFD CommonMark makes of it
 def test_any_markdown_renders(body: str) -> None:
     check_any_markdown(body)
 

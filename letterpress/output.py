@@ -62,9 +62,17 @@ def _link_new(tmp: str, path: Path, data: bytes) -> None:
         os.link(tmp, path)  # raises FileExistsError when the name is taken
     except FileExistsError:
         raise
-    except OSError:  # a file system without hard links
+    except OSError:  # a file system without hard links: claim the name, then fill it
         with open(path, "xb") as handle:
-            handle.write(data)
+            try:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            except BaseException:
+                handle.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(path)  # a half-written file must not keep the name
+                raise
 
 
 def _umask() -> int:

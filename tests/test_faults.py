@@ -196,6 +196,25 @@ def test_a_full_disk_while_mailing_leaves_no_message(tmp_path: Path, monkeypatch
     assert every_file(out) == []
 
 
+def test_a_full_disk_on_a_file_system_without_hard_links_leaves_no_file(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``letterpress new`` never replaces a file; without hard links it claims the name first,
+    and must give it up again when the disk is full."""
+
+    def no_links(source: str, target: Path) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    real_open = open
+    monkeypatch.setattr(output.os, "link", no_links)
+    monkeypatch.setattr(output, "open", lambda *a, **kw: _FullDisk(real_open(*a, **kw)),
+                        raising=False)
+    target = tmp_path / "svar.yaml"
+    with pytest.raises(OSError, match="No space left on device"):
+        output.write_atomic(target, b"title: Svar\n" * 1000, exclusive=True)
+    assert every_file(tmp_path) == []
+
+
 # Files that vanish during a build --------------------------------------------------------------
 
 

@@ -217,6 +217,23 @@ def test_a_logo_that_is_not_an_image_is_found_by_check(tmp_path: Path) -> None:
     ) in done.stderr
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="layout/letterhead.py passes letterhead.source, None for an inline letterhead, and "
+    "no line to images.picture; closing.py passes no line for a signature",
+)
+def test_a_logo_that_cannot_be_decoded_names_the_letter_and_line(tmp_path: Path) -> None:
+    """The header is fine (so loading accepts it) but the pixel data is cut short: the error
+    comes from layout, and must still say PATH:LINE: field."""
+    image = tmp_path / "logo.png"
+    image.write_bytes(png_header(40, 40))
+    path = write_letter(tmp_path, letterhead={"name": "Fjordvik kommune", "logo": image.name})
+    with pytest.raises(LetterError) as caught:
+        letterpress.render(letterpress.load(path))
+    (problem,) = caught.value.problems
+    assert str(problem).startswith(f"{path}:{line_of(path, 'logo:')}: letterhead.logo: ")
+
+
 def test_layout_keeps_its_own_guard_against_decompression_bombs(tmp_path: Path) -> None:
     """A letter made in Python skips loading; layout's Pillow guard still refuses the bomb."""
     image = tmp_path / "logo.png"

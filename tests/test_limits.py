@@ -217,11 +217,6 @@ def test_a_logo_that_is_not_an_image_is_found_by_check(tmp_path: Path) -> None:
     ) in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layout/letterhead.py passes letterhead.source, None for an inline letterhead, and "
-    "no line to images.picture; closing.py passes no line for a signature",
-)
 def test_a_logo_that_cannot_be_decoded_names_the_letter_and_line(tmp_path: Path) -> None:
     """The header is fine (so loading accepts it) but the pixel data is cut short: the error
     comes from layout, and must still say PATH:LINE: field."""

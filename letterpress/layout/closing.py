@@ -59,7 +59,8 @@ def _signatories(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
         height = 0.0
         for column, signatory in enumerate(row):
             x = g.LEFT + column * g.SIGNATORY_COLUMN
-            column_items, column_height = _signatory(ctx, letter, signatory, x, group)
+            number = index * COLUMNS + column
+            column_items, column_height = _signatory(ctx, letter, signatory, number, x, group)
             items += column_items
             height = max(height, column_height)
         chunks.append(Chunk(height, items, keep_with_next=index < len(rows) - 1, space_before=3.0))
@@ -69,14 +70,16 @@ def _signatories(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
 
 
 def _signatory(
-    ctx: Context, letter: Letter, person: Signatory, x: float, group: Node
+    ctx: Context, letter: Letter, person: Signatory, number: int, x: float, group: Node
 ) -> tuple[list[Item], float]:
     node = group.add("Div")
     items: list[Item] = []
     y = 0.0
     if person.signature is not None:
-        source = letter.source.path if letter.source else None
-        image = picture(person.signature, source, "signatories.signature", None, g.SIGNATURE_BOX)
+        field = f"signatories.{number}.signature"
+        source = letter.source
+        path, line = (source.path, source.line_of(field)) if source else (None, None)
+        image = picture(person.signature, path, field, line, g.SIGNATURE_BOX)
         ctx.images[image.key] = image
         width, height = image.fit(*g.SIGNATURE_BOX)
         figure = node.add("Figure", alt=_signature_alt(ctx, person))

@@ -38,7 +38,7 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
     )
     check_glyphs(letter, blocks, ctx.fonts)
     root = Node("Document")
-    first: list[Item] = letterhead_items(ctx, letter.letterhead, root)
+    first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
     address, address_bottom = address_items(ctx, letter.recipient, root)
     reference, reference_bottom = reference_items(letter, ctx, root)
     first += address + reference

@@ -6,16 +6,19 @@ from letterpress.layout import geometry as g
 from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.images import picture
 from letterpress.layout.page import Image, Item, Node
-from letterpress.model import Letterhead
+from letterpress.model import Letterhead, Source
 
 NAME_SIZE = 13.0
 UNIT_SIZE = 10.0
 
 
-def letterhead_items(ctx: Context, letterhead: Letterhead, root: Node) -> list[Item]:
+def letterhead_items(
+    ctx: Context, letterhead: Letterhead, root: Node, source: Source | None
+) -> list[Item]:
+    """The letterhead's items; ``source`` is the letter's, for errors in an inline letterhead."""
     items: list[Item] = []
     if letterhead.logo is not None:
-        items.extend(_logo(ctx, letterhead, root))
+        items.extend(_logo(ctx, letterhead, root, source))
     sender = root.add("Div", attributes={"letterpress": "sender"})
     y = g.SENDER_TOP + NAME_SIZE * 0.75 / g.MM
     for text, size, bold, colour in (
@@ -32,10 +35,15 @@ def letterhead_items(ctx: Context, letterhead: Letterhead, root: Node) -> list[I
     return items
 
 
-def _logo(ctx: Context, letterhead: Letterhead, root: Node) -> list[Item]:
+def _logo(ctx: Context, letterhead: Letterhead, root: Node, source: Source | None) -> list[Item]:
     assert letterhead.logo is not None
     box = g.LOGO_BOX
-    image = picture(letterhead.logo, letterhead.source, "logo", None, (box.width, box.height))
+    # A letterhead file is named by itself; an inline one by the letter, with its line.
+    path, line, field = letterhead.source, None, "logo"
+    if letterhead.source is None and source is not None:
+        field = "letterhead.logo"
+        path, line = source.path, source.line_of(field)
+    image = picture(letterhead.logo, path, field, line, (box.width, box.height))
     ctx.images[image.key] = image
     width, height = image.fit(box.width, box.height)
     node = root.add("Figure", alt=letterhead.logo_alt or letterhead.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -75,7 +76,10 @@ def _link_new(tmp: str, path: Path, data: bytes) -> None:
                 raise
 
 
+@functools.cache
 def _umask() -> int:
+    """The process's umask, read once: reading it means setting it for a moment, which another
+    thread creating a file at that moment (watch, a desktop front end) would notice."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -74,13 +74,18 @@ def _flush(found: list[Word], current: list, page: int, height: float) -> None:
     current.clear()
 
 
-def page_texts(pdf: bytes) -> list[str]:
+def page_texts(pdf: bytes | Path) -> list[str]:
     """The text of each page, as a screen reader or copy-paste would get it."""
     document = pdfium.PdfDocument(pdf)
     try:
         return [document[i].get_textpage().get_text_range() for i in range(len(document))]
     finally:
         document.close()
+
+
+def pdf_text(pdf: bytes | Path) -> str:
+    """All the text of a PDF, page after page."""
+    return "\n".join(page_texts(pdf))
 
 
 def find(all_words: list[Word], text: str, page: int | None = None) -> Word:

@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import pikepdf
-import pypdfium2 as pdfium
 import pytest
-from conftest import KS_LETTERHEAD, ROOT, write_yaml
+from conftest import KS_LETTERHEAD, ROOT, pdf_text, write_yaml
 
 from letterpress.cli import main
 
@@ -44,14 +43,6 @@ def write_merge(folder: Path, name: str, names: list[str]) -> Path:
         title="Tilskudd til {{ recipient.name }}",
         body="Dere får kr {{ recipient.belop }}.\n",
     )
-
-
-def pdf_text(path: Path) -> str:
-    document = pdfium.PdfDocument(path)
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 def files(folder: Path) -> dict[str, bytes]:

@@ -24,10 +24,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 import yaml
-from conftest import KS_LETTERHEAD
+from conftest import KS_LETTERHEAD, pdf_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -433,13 +432,6 @@ def check_cell_prints_as_written(value: str) -> None:
     assert expected in lines, f"{expected!r} not printed on a line of its own"
     assert f"Vedtak {expected}" in lines, f"{expected!r} not in the title"
 
-
-def pdf_text(pdf: bytes) -> str:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 @PROFILE

@@ -7,9 +7,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-from conftest import KS_LETTERHEAD, ROOT, write_yaml
+from conftest import KS_LETTERHEAD, ROOT, pdf_text, write_yaml
 
 from letterpress.cli import main
 
@@ -44,15 +43,6 @@ def body_text(message: EmailMessage) -> str:
     """The plain-text body as a mail client shows it (line ends as the platform's)."""
     return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
-
-def pdf_text(pdf: bytes) -> str:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return "\n".join(
-            document[i].get_textpage().get_text_range() for i in range(len(document))
-        )
-    finally:
-        document.close()
 
 
 def attachment(message: EmailMessage) -> tuple[str, str, bytes]:

@@ -21,11 +21,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pypdfium2 as pdfium
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import KS_LETTERHEAD, ROOT, write_yaml
+from conftest import KS_LETTERHEAD, ROOT, pdf_text, write_yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -234,15 +233,6 @@ def send(letter: Path, out: Path, port: int, *extra: str, tls: str = "none") -> 
     return main(["mail", str(letter), "-o", str(out), "--send",
                  "--smtp", f"127.0.0.1:{port}", "--tls", tls, *FAST, *extra])
 
-
-def pdf_text(pdf: bytes) -> str:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return "\n".join(
-            document[i].get_textpage().get_text_range() for i in range(len(document))
-        )
-    finally:
-        document.close()
 
 
 def ledger(out: Path) -> list[dict[str, Any]]:

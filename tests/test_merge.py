@@ -5,9 +5,8 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-from conftest import KS_LETTERHEAD, write_yaml
+from conftest import KS_LETTERHEAD, pdf_text, write_yaml
 
 from letterpress.errors import LetterError
 from letterpress.load import load, merge
@@ -44,13 +43,6 @@ def line_of(path: Path, text: str) -> int:
             return number
     raise AssertionError(f"{text!r} not in {path}")
 
-
-def pdf_text(pdf: bytes) -> str:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
 
 
 # Recipients -------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import pytest
 from test_batch import (
     ROOT,
     assert_only_whole_letters,
+    assert_workers_exit,
     pdf_text,
-    processes_in_group,
     start_build,
     write_letter,
     write_merge,
@@ -318,13 +318,8 @@ def test_sigterm_to_the_build_stops_it_cleanly_with_a_summary(tmp_path: Path) ->
     try:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
-        deadline = time.monotonic() + 10
-        while processes_in_group(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert processes_in_group(process.pid) == [], "workers outlived the build"
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        assert_workers_exit(process)
     assert process.returncode == 130
     found = re.search(r"built (\d+), failed 0 in .* s; interrupted: (\d+) not built", out)
     assert found, out

@@ -10,8 +10,8 @@ import pytest
 from conftest import LETTERS, find, page_texts, words, write_letter
 
 import letterpress
+from letterpress import geometry as g
 from letterpress.body import Heading, ListBlock, Paragraph, Quote, Rule, Table, parse
-from letterpress.layout import geometry as g
 
 FILLER = (
     "Kommunen har behandlet saken etter plan- og bygningsloven, og vurderingen bygger på de "

@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED, find, page_texts, words
 
 import letterpress
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from letterpress.errors import Problem
-from letterpress.layout.geometry import (
+from letterpress.geometry import (
     BARCODE_ZONE,
     CONTROL_MARK_MARGIN,
     EDGE_MARGIN,

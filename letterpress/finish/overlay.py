@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from letterpress.layout.geometry import (
+from letterpress.geometry import (
     ADDRESS_BLOCK,
     ADDRESS_MAX_LINES,
     BARCODE_ZONE,

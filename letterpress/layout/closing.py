@@ -3,7 +3,7 @@ Kopi til. The closing is kept on the same page as the signatories."""
 
 from __future__ import annotations
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.blocks import Measure, text_chunks
 from letterpress.layout.context import Context
 from letterpress.layout.flow import Chunk

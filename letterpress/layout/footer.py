@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from letterpress import geometry as g
 from letterpress.body.blocks import Span
 from letterpress.labels import page_label
-from letterpress.layout import geometry as g
 from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.page import Item, Line, Node, Text
 from letterpress.model import Letterhead

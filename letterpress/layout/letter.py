@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
 from letterpress.labels import labels
-from letterpress.layout import geometry as g
 from letterpress.layout.address import address_items
 from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks

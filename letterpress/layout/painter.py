@@ -16,7 +16,7 @@ from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
 
 PAGE_SIZE = (g.PAGE_WIDTH * g.MM, g.PAGE_HEIGHT * g.MM)

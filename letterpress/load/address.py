@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from letterpress.errors import Problem
-from letterpress.layout.geometry import ADDRESS_BLOCK, ADDRESS_FONT_SIZE, ADDRESS_MAX_LINES, MM
+from letterpress.geometry import ADDRESS_BLOCK, ADDRESS_FONT_SIZE, ADDRESS_MAX_LINES, MM
 from letterpress.model import Recipient, Source
 
 POSTNUMMER_LINE = re.compile(r"^\d{4}\s+\S")

@@ -394,7 +394,7 @@ def printable(char: str) -> bool:
 def _covered() -> frozenset[int]:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from letterpress.layout.fonts import bundled_font_dir
+    from letterpress.fonts import bundled_font_dir
 
     global _COVERAGE
     if _COVERAGE is None:

@@ -553,7 +553,7 @@ def _stamp_pdf(lines: list[str], width: float, height: float, font: Path | None)
     """A one-page PDF of the stamp's size, drawn by ReportLab with the font embedded."""
     from reportlab.pdfgen.canvas import Canvas
 
-    from letterpress.layout.fonts import register_font, regular_font
+    from letterpress.fonts import register_font, regular_font
 
     name = register_font(font or regular_font())
     pad = 3.0

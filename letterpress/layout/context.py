@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from letterpress.body.blocks import Span
+from letterpress.fonts import FontSet
 from letterpress.geometry import MM
 from letterpress.labels import Labels
-from letterpress.layout.fonts import FontSet
 from letterpress.layout.page import Item, Link, Node, Text
 from letterpress.layout.text import TextLine, break_lines
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
 from letterpress.errors import LetterError, Problem
-from letterpress.layout.fonts import FontSet
+from letterpress.fonts import FontSet
 from letterpress.model import Letter
 
 

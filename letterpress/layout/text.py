@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from letterpress.body.blocks import Span
+from letterpress.fonts import FontSet
 from letterpress.geometry import MM
-from letterpress.layout.fonts import FontSet
 from letterpress.layout.hyphenation import hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")

@@ -139,6 +139,6 @@ def _too_wide(printed: list[tuple[str, str]], font: Path | None) -> list[Problem
 
 def _font(path: Path | None) -> str:
     """The ReportLab name to measure with: the letter's regular font, registered once."""
-    from letterpress.layout.fonts import register_font, regular_font
+    from letterpress.fonts import register_font, regular_font
 
     return register_font(path or regular_font())

@@ -1,4 +1,5 @@
-"""The letter's four font styles: registered with ReportLab once per process, measured, checked.
+"""fonts: the letter's four font styles, registered with ReportLab once per process, measured,
+checked. Shared by load (address widths), layout and finish (overlay, signature stamp).
 
 A letterhead may name its own TrueType fonts; otherwise the bundled Liberation Sans is used.
 Every font is embedded as a subset, so no standard (unembedded) font ever reaches the PDF.
@@ -18,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from letterpress.errors import LetterError
-from letterpress.layout.dehint import NotTrueType, without_hinting
+from letterpress.fonts.dehint import NotTrueType, without_hinting
 from letterpress.model import Letterhead
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image, ImageChops
 
 import letterpress
+from letterpress.checks.preflight import preflight_bytes
 from letterpress.cli import main
-from letterpress.desktop.preflight import preflight_bytes
 from letterpress.finish.overlay import overlay
 from letterpress.geometry import ENVELOPE_WINDOWS
 

@@ -94,7 +94,7 @@ def run_chunk(jobs: list[Job]) -> list[Result]:
 
 def run(job: Job, options: Options) -> Result:
     """Render ``job``'s letter and write it; every problem is returned, none raised."""
-    from letterpress.desktop.preflight import preflight_bytes
+    from letterpress.checks.preflight import preflight_bytes
     from letterpress.output import write_atomic
     from letterpress.pipeline import render
 

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from letterpress.desktop.preflight import preflight
+    from letterpress.checks.preflight import preflight
 
     files = pdf_files(args.paths)
     if not files:

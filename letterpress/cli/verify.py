@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from letterpress.verify import SignatureCheck, Verification
+    from letterpress.checks.verify import SignatureCheck, Verification
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from letterpress.checks.verify import load_trust, verify
     from letterpress.cli import report
     from letterpress.errors import LetterError
-    from letterpress.verify import load_trust, verify
 
     trust = [Path(t) for t in args.trust]
     try:

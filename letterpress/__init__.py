@@ -21,15 +21,17 @@ __all__ = ["LetterError", "Options", "Problem", "build", "check", "load", "rende
 
 # The stage package ``letterpress.load`` shares its name with the API function; importing the
 # function here, after the package, makes ``letterpress.load`` the function.
-from letterpress.load import load
+from letterpress.reading import load
 
 if TYPE_CHECKING:
     from letterpress.batch import build, check
     from letterpress.errors import LetterError, Problem
     from letterpress.options import Options
     from letterpress.pipeline import render
+    from letterpress.reading import load
 
 _HOMES = {
+    "load": "letterpress.reading",
     "render": "letterpress.pipeline",
     "build": "letterpress.batch",
     "check": "letterpress.batch",
@@ -40,7 +42,8 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: the command line starts without loading ReportLab or pikepdf.
+    # Imported on first use: the command line starts without loading pydantic, ReportLab or
+    # pikepdf.
     if name in _HOMES:
         import importlib
 

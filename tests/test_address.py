@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from letterpress.load import load
-from letterpress.load.address import check_address
 from letterpress.model import Recipient
+from letterpress.reading import load
+from letterpress.reading.address import check_address
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 import letterpress
 from letterpress.cli import main
 from letterpress.errors import LetterError, Problem
-from letterpress.load.merge import Rejected, entries
+from letterpress.reading.merge import Rejected, entries
 
 settings.register_profile(
     "letterpress-fast",

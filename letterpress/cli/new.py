@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from letterpress.cli import report
     from letterpress.desktop.new import LetterExists, new_letter
     from letterpress.errors import LetterError
-    from letterpress.load import load_letterhead
+    from letterpress.reading import load_letterhead
 
     letterhead = Path(args.letterhead) if args.letterhead else None
     if letterhead is not None and not letterhead.is_file():

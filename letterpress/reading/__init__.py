@@ -14,11 +14,6 @@ from pydantic import BaseModel, ValidationError
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
-from letterpress.load.address import check_address
-from letterpress.load.attachments import attachment_problem
-from letterpress.load.images import image_problem
-from letterpress.load.words import long_word, long_words
-from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
     NOARK_REFERENCE,
     Letter,
@@ -27,6 +22,11 @@ from letterpress.model import (
     expand_home,
     is_file,
 )
+from letterpress.reading.address import check_address
+from letterpress.reading.attachments import attachment_problem
+from letterpress.reading.images import image_problem
+from letterpress.reading.words import long_word, long_words
+from letterpress.reading.yamlfile import YamlDocument, read_text, read_yaml
 
 __all__ = ["load", "load_letterhead"]
 

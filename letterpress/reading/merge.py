@@ -28,9 +28,9 @@ from typing import Any
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
-from letterpress.load.address import check_address
-from letterpress.load.words import long_word
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
+from letterpress.reading.address import check_address
+from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]

@@ -8,7 +8,6 @@ that editors use.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +23,8 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+
+from letterpress.clock import today
 
 Language = Literal["nb", "nn", "en"]
 NOARK_REFERENCE = re.compile(r"^(\d{2}|\d{4})/\d+(-\d+)?$")
@@ -288,9 +289,3 @@ class Letter(Strict):
         return self.recipients is not None
 
 
-def today() -> dt.date:
-    """Today, or the date of ``SOURCE_DATE_EPOCH`` so that builds can be reproduced."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()

@@ -13,7 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from letterpress.model import Language, today
+from letterpress.clock import today
+from letterpress.model import Language
 from letterpress.output import write_atomic
 
 LETTER_SUFFIXES = (".yaml", ".yml")

@@ -70,6 +70,7 @@ from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from letterpress import clock
 from letterpress.errors import LetterError
 from letterpress.limits import MAX_INPUT_BYTES
 
@@ -388,7 +389,7 @@ def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes
     when = signing_time()
     _check_time(signer, when)
     writer = _writer(pdf, signer)
-    if "SOURCE_DATE_EPOCH" in os.environ:
+    if clock.fixed_time() is not None:
         _derive_document_id(writer, pdf, when)
     name = _field_name(writer)
     spec = fields.SigFieldSpec(sig_field_name=name, invis_sig_settings=_INVISIBLE)
@@ -415,10 +416,7 @@ def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes
 
 def signing_time() -> datetime:
     """``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else now, in local time."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC).astimezone()
+    return clock.local_now()
 
 
 def _check_time(signer: Signer, when: datetime) -> None:

@@ -15,10 +15,8 @@ moment, and the Message-ID and MIME boundary are derived from a hash of the cont
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from email import policy
@@ -26,6 +24,7 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
+from letterpress import clock
 from letterpress.errors import LetterError
 from letterpress.mail.addresses import Addressing, Mailbox, check_one_line
 from letterpress.model import Letter
@@ -159,10 +158,7 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
 
 
 def _date() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return format_datetime(dt.datetime.fromtimestamp(int(epoch), dt.UTC))
-    return format_datetime(localtime())
+    return format_datetime(clock.fixed_time() or localtime())
 
 
 def _lines(text: str) -> str:

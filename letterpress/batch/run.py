@@ -28,11 +28,11 @@ from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
 from letterpress.errors import LetterError, Problem
 from letterpress.options import Options
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 if TYPE_CHECKING:
     from letterpress.reading.merge import Merge
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
 """The files of a merge folder that a build owns: its PDFs, and temporary files of a build that
 was killed. A finished merge removes those that no recipient of today's build has."""

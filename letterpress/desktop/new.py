@@ -16,8 +16,8 @@ from pathlib import Path
 from letterpress.clock import today
 from letterpress.model import Language
 from letterpress.output import write_atomic
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 SCHEMA = Path("docs") / "letter.schema.json"
 
 PHRASES: dict[str, dict[str, str]] = {

@@ -72,6 +72,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from letterpress import clock
 from letterpress.errors import LetterError
+from letterpress.geometry import MM
 from letterpress.limits import MAX_INPUT_BYTES
 
 # pyHanko logs failures with a traceback; letterpress reports them as LetterError instead, and
@@ -81,8 +82,6 @@ for _name in ("pyhanko", "pyhanko_certvalidator"):
 
 PASSWORD_VARIABLE = "LETTERPRESS_SIGN_PASSWORD"
 FIELD = "sign"
-MM = 72 / 25.4
-"""Points per millimetre."""
 
 _INVISIBLE = fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
 """PDF/A wants the print flag on every widget; PDF/UA wants an untagged one hidden or outside

@@ -19,10 +19,6 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 __all__ = ["LetterError", "Options", "Problem", "build", "check", "load", "render"]
 
-# The stage package ``letterpress.load`` shares its name with the API function; importing the
-# function here, after the package, makes ``letterpress.load`` the function.
-from letterpress.reading import load
-
 if TYPE_CHECKING:
     from letterpress.batch import build, check
     from letterpress.errors import LetterError, Problem
@@ -47,5 +43,7 @@ def __getattr__(name: str) -> Any:
     if name in _HOMES:
         import importlib
 
-        return getattr(importlib.import_module(_HOMES[name]), name)
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'letterpress' has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""load: a letter's YAML file (and the letterhead and body files it names) to a validated model.
+"""reading, the load stage: a letter's YAML file (and the letterhead and body files it names)
+to a validated model.
 
 ``load(path)`` returns a :class:`~letterpress.model.Letter` or raises
 :class:`~letterpress.errors.LetterError` naming the file, line and field of every problem.

@@ -15,11 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
 from letterpress.errors import LetterError
 from letterpress.fonts.dehint import NotTrueType, without_hinting
+
+# ReportLab is imported where a font is registered or measured for painting, so that checking a
+# letter (which measures with ``fonts.metrics``) never loads it.
 from letterpress.model import Letterhead
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]
@@ -111,6 +111,9 @@ def regular_font() -> Path:
 def register_font(path: Path, source: Path | None = None) -> str:
     """Register one TrueType file with ReportLab, once per process, under a name derived from
     its content (stable across runs); errors name ``source``, the file that chose the font."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -146,10 +149,14 @@ def _embeddable(data: bytes) -> bytes:
 
 @lru_cache(maxsize=16)
 def _coverage(name: str) -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+
     font = pdfmetrics.getFont(name)
     return frozenset(font.face.charToGlyph)
 
 
 @lru_cache(maxsize=65536)
 def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
     return pdfmetrics.stringWidth(text, font, size)

@@ -8,7 +8,6 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "new",
-        help="write a skeleton letter NAME.yaml that builds as it stands",
         description="Write NAME.yaml, a commented skeleton letter dated today. The letterhead "
         "is the one in the nearest letterheads/ folder when there is exactly one, otherwise a "
         "minimal inline letterhead to fill in. An existing file is never overwritten.",

@@ -8,7 +8,6 @@ import argparse
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "preview",
-        help="build a letter and write a PNG of every page",
         description="Build the letter into DIR and write DIR/<name>-1.png, -2.png … (one per "
         "page, about 100 dpi). With --open, also show the PDF in the system's viewer.",
     )

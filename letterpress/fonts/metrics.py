@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from letterpress.filekey import FileKey, file_key
 from letterpress.fonts.dehint import NotTrueType, _tables
 
 UNICODE_SUBTABLES = ((3, 10), (0, 4), (0, 6), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0))
@@ -41,14 +42,13 @@ def advances(path: Path) -> Advances:
 
     Raises ``OSError`` when the file cannot be read and ``NotTrueType`` when it is not a
     TrueType font this reader understands."""
-    stat = path.stat()
-    return _advances(path, stat.st_size, stat.st_mtime_ns)
+    return _advances(file_key(path))
 
 
 @lru_cache(maxsize=16)
-def _advances(path: Path, size: int, mtime_ns: int) -> Advances:
+def _advances(key: FileKey) -> Advances:
     try:
-        return _read(_tables(path.read_bytes()))
+        return _read(_tables(key.path.read_bytes()))
     except (struct.error, KeyError, IndexError, ZeroDivisionError) as exc:
         raise NotTrueType(f"unreadable font tables ({exc})") from None
 

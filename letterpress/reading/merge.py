@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
@@ -46,6 +49,9 @@ EMPTY_TITLE = (
     "the title is empty once its placeholders are filled in; give this recipient the values "
     "or add text to the title"
 )
+MODEL_MESSAGES_RECIPIENT = {("name",): "the name is empty; every recipient needs a name"}
+MODEL_MESSAGES_LETTER = {("title",): EMPTY_TITLE}
+"""What the model's findings mean in a merge, where they come from one recipient's values."""
 
 
 @dataclass(frozen=True)
@@ -511,20 +517,19 @@ def _merge(
 ) -> Merged | Rejected:
     values = row.values
     stem = numbered(row.index, width, values.get("name", ""))
+    recipient = _recipient(values)
     problems = [
         *row.problems, *_missing(templates, row), *_nul_in_body(templates, row),
         *_long_words(templates, row),
+        *([] if isinstance(recipient, Recipient) else recipient),
     ]
-    if not values.get("name", "").strip():
-        problems.append("the name is empty; every recipient needs a name")
-    if problems:
+    if problems or not isinstance(recipient, Recipient):
         return Rejected(row.index, stem, tuple(_problem(row, p) for p in problems))
-    recipient = _recipient(values)
     update: dict[str, Any] = {"recipient": recipient, "recipients": None}
     update.update(_filled(letter, templates, values))
-    if not update.get("title", letter.title).strip():
-        return Rejected(row.index, stem, (_problem(row, EMPTY_TITLE),))
-    merged = letter.model_copy(update=update)
+    merged = _validated(letter, update)
+    if not isinstance(merged, Letter):
+        return Rejected(row.index, stem, tuple(_problem(row, p) for p in merged))
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
     return Merged(row.index, stem, merged, warnings, row.where())
 
@@ -592,14 +597,38 @@ def _problem(row: _Row, message: str) -> Problem:
     return Problem(row.path, row.line, row.field, f"{row.where()}: {message}")
 
 
-def _recipient(values: dict[str, str]) -> Recipient:
-    # The values are checked text already; constructing skips validating them again.
-    return Recipient.model_construct(
-        name=values["name"],
-        attention=values["attention"],
-        address=values["address"].splitlines(),
-        email=values["email"],
-    )
+def _recipient(values: dict[str, str]) -> Recipient | list[str]:
+    """The recipient as the model validates a single letter's, or what is wrong with it."""
+    try:
+        return Recipient.model_validate({
+            "name": values.get("name", ""),
+            "attention": values.get("attention", ""),
+            "address": values.get("address", "").splitlines(),
+            "email": values.get("email", ""),
+        })
+    except ValidationError as exc:
+        return [_merge_message(error, MODEL_MESSAGES_RECIPIENT) for error in exc.errors()]
+
+
+def _validated(letter: Letter, update: dict[str, Any]) -> Letter | list[str]:
+    """The letter with ``update`` applied and validated by the model, as a single letter is.
+
+    Parts that did not change (letterhead, signatories...) are model instances the model does
+    not validate again; ``body_file`` was read into ``body`` already and is put back after."""
+    fields = {name: getattr(letter, name) for name in Letter.model_fields}
+    try:
+        merged = Letter.model_validate({**fields, **update, "body_file": None})
+    except ValidationError as exc:
+        return [_merge_message(error, MODEL_MESSAGES_LETTER) for error in exc.errors()]
+    return merged.model_copy(update={"body_file": letter.body_file, "source": letter.source})
+
+
+def _merge_message(error: ErrorDetails, messages: Mapping[tuple[str | int, ...], str]) -> str:
+    where = tuple(error["loc"])
+    if where in messages:
+        return messages[where]
+    field = ".".join(str(part) for part in where)
+    return f"{field}: {error['msg']}" if field else error["msg"].removeprefix("Value error, ")
 
 
 def _address_lines(cell: str) -> list[str]:
@@ -633,7 +662,7 @@ def _filled_email(email: Email, filled: dict[str, str]) -> Email:
         addresses = getattr(email, kind)
         if any(f"email.{kind}.{i}" in filled for i in range(len(addresses))):
             update[kind] = [filled.get(f"email.{kind}.{i}", a) for i, a in enumerate(addresses)]
-    return email.model_copy(update=update)
+    return Email.model_validate({**dict(email), **update})
 
 
 def _one_line(value: str) -> str:

@@ -107,11 +107,14 @@ def _case_officer(value: Any) -> Any:
 class Reference(Strict):
     """The reference block: every label is printed, empty or not."""
 
-    ours: Text = Field("", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)")
-    yours: Text = Field("", description="Deres referanse (nn: Dykkar referanse)")
-    archive_code: Text = Field("", description="Arkivkode (always text: 035 stays 035)")
+    ours: Text = Field(
+        default="", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)"
+    )
+    yours: Text = Field(default="", description="Deres referanse (nn: Dykkar referanse)")
+    archive_code: Text = Field(default="", description="Arkivkode (always text: 035 stays 035)")
     case_officer: Annotated[CaseOfficer | None, BeforeValidator(_case_officer)] = Field(
-        None, description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}"
+        default=None,
+        description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}",
     )
 
 

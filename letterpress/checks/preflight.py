@@ -316,7 +316,7 @@ def _is_visible(obj: Any) -> bool:
     import pypdfium2.raw as raw
 
     if obj.type == raw.FPDF_PAGEOBJ_TEXT:
-        return raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        return bool(raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE)
     if obj.type != raw.FPDF_PAGEOBJ_PATH:
         return True
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()

@@ -21,7 +21,7 @@ EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM: the shell's number for a command stopped by SIGINT."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("build")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     parser.add_argument("-o", "--output", default="out", metavar="DIR", help="output folder")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from letterpress.batch import Report
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("check")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     parser.add_argument(

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 USAGE_ERROR = 2
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "mail",
         description=(

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from letterpress.checks.verify import SignatureCheck, Verification
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("verify")
     parser.add_argument("paths", nargs="+", metavar="PDF", help="PDF files to check")
     parser.add_argument(

@@ -68,14 +68,14 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
 }
 LABELS[MergeRecipient] = LABELS[Recipient]
 
-LINES_OR_TEXT = {
+LINES_OR_TEXT: set[tuple[type[BaseModel], str]] = {
     (Recipient, "address"), (MergeRecipient, "address"),
     (Letterhead, "post_address"), (Letterhead, "visit_address"),
     (Email, "to"), (Email, "cc"), (Email, "bcc"),
 }
 """Lists that may also be written as one string (lines, or comma-separated addresses)."""
 
-PATTERNS = {(Letterhead, "colour"): HEX_COLOUR.pattern}
+PATTERNS: dict[tuple[type[BaseModel], str], str] = {(Letterhead, "colour"): HEX_COLOUR.pattern}
 """Text with a fixed shape, checked by the model."""
 
 

@@ -149,11 +149,12 @@ def _register(key: FileKey, source: Path | None) -> str:
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None
     pdfmetrics.registerFont(font)
-    if pdfmetrics.getFont(name) is not font:
+    registered: object = pdfmetrics.getFont(name)
+    if registered is not font:
         # ReportLab maps a font whose PostScript name it has seen before onto the first such
         # font registered; letterpress needs this very file (without hinting, or a
         # letterhead's own version of a font), so the mapping is set right.
-        pdfmetrics._fonts[name] = font
+        pdfmetrics._fonts[name] = font  # type: ignore[attr-defined]  # ReportLab's own table
     return name
 
 
@@ -168,8 +169,10 @@ def _embeddable(data: bytes) -> bytes:
 @lru_cache(maxsize=16)
 def _coverage(name: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
 
     font = pdfmetrics.getFont(name)
+    assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
     return frozenset(font.face.charToGlyph)
 
 

@@ -211,7 +211,7 @@ def _row(
     widths: list[float],
     align: tuple[str, ...],
     measure: Measure,
-    nodes: list[Node | None],
+    nodes: Sequence[Node | None],
     *,
     bold: bool,
 ) -> Chunk:

@@ -93,8 +93,8 @@ def _signatory(
         if not text:
             continue
         paragraph = node.add("P")
-        for line in ctx.lines(ctx.plain(text), size, g.SIGNATORY_COLUMN - 5):
-            items += ctx.line_items(line, x, y + size * 0.78 / g.MM + 0.8, size, paragraph)
+        for text_line in ctx.lines(ctx.plain(text), size, g.SIGNATORY_COLUMN - 5):
+            items += ctx.line_items(text_line, x, y + size * 0.78 / g.MM + 0.8, size, paragraph)
             y += step
     return items, y
 

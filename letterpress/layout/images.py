@@ -102,8 +102,8 @@ def _load(key: FileKey, box: tuple[float, float]) -> Picture:
             encoded = _jpeg(data, image)
         else:
             encoded = _flate(reduced)
-    key = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
-    return Picture(key, encoded, width, height)
+    name = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
+    return Picture(name, encoded, width, height)
 
 
 def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:

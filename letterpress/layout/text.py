@@ -97,7 +97,7 @@ class _LineBreaker:
             elif box == "space":
                 if self.current:
                     self.pending_space = _Piece(" ", self.current[-1].font, None)
-            else:
+            elif isinstance(box, list):
                 self.place(box)
         self.flush(force=False)
         return self.lines or [TextLine()]

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, localtime
 
 from letterpress import clock
@@ -67,7 +67,8 @@ def compose(letter: Letter, pdf: bytes, addressing: Addressing, *, draft: bool) 
     message = _message(letter, addressing, subject, date, message_id, draft)
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    pdf_part = message.get_payload()[1]
+    pdf_part = message.get_payload(1)
+    assert isinstance(pdf_part, MIMEPart)  # add_attachment made the message multipart
     # Some clients show only Content-Type's name, others only Content-Disposition's filename.
     pdf_part.set_param("name", filename)
     del pdf_part["MIME-Version"]

@@ -8,6 +8,7 @@ to a validated model.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,7 +118,7 @@ def _check_words(data: Any, doc: YamlDocument) -> None:
     _refuse(doc, [(loc, found.message()) for loc, found in long_words(data)])
 
 
-def _refuse(doc: YamlDocument, found: list[tuple[tuple[str, ...], str | None]]) -> None:
+def _refuse(doc: YamlDocument, found: Sequence[tuple[tuple[str, ...], str | None]]) -> None:
     """Raise every reason in ``found`` (a key path and a reason, or None) at its line."""
     problems = [
         Problem(doc.path, doc.line_of(loc), ".".join(loc), reason)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -35,6 +35,9 @@ from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.reading.address import check_address
 from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 
@@ -49,8 +52,10 @@ EMPTY_TITLE = (
     "the title is empty once its placeholders are filled in; give this recipient the values "
     "or add text to the title"
 )
-MODEL_MESSAGES_RECIPIENT = {("name",): "the name is empty; every recipient needs a name"}
-MODEL_MESSAGES_LETTER = {("title",): EMPTY_TITLE}
+MODEL_MESSAGES_RECIPIENT: dict[tuple[str | int, ...], str] = {
+    ("name",): "the name is empty; every recipient needs a name"
+}
+MODEL_MESSAGES_LETTER: dict[tuple[str | int, ...], str] = {("title",): EMPTY_TITLE}
 """What the model's findings mean in a merge, where they come from one recipient's values."""
 
 
@@ -99,8 +104,9 @@ class Merge:
         else:
             self.count = 1 if letter.recipients is None else len(letter.recipients)
         if self.count == 0:
-            where = self._table.path if self._table else letter.source and letter.source.path
-            line = 1 if self._table else letter.source and letter.source.line_of("recipients")
+            source = letter.source
+            where = self._table.path if self._table else source.path if source else None
+            line = 1 if self._table else source.line_of("recipients") if source else None
             raise LetterError.at(
                 where, line, "recipients", "there are no recipients; add at least one"
             )
@@ -364,7 +370,7 @@ class _CsvTable:
         for index, (line, record) in enumerate(self._records(reader), start=1):
             yield self._row(index, line, record)
 
-    def _records(self, reader: Any) -> Iterator[tuple[int, list[str]]]:
+    def _records(self, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
         """Non-blank records with the line each starts on; stops past ``MAX_RECIPIENTS``."""
         seen = 0
         while True:
@@ -414,7 +420,7 @@ def _check_size(path: Path) -> None:
         )
 
 
-def _decoded_lines(path: Path) -> Iterator[str]:
+def _decoded_lines(path: Path) -> Generator[str, None, None]:
     """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line.
 
     The file is read again for the letters after it was counted: by then it may have been
@@ -460,7 +466,7 @@ def _count_unquoted(line: str, char: str) -> int:
     return sum(part.count(char) for part in line.split('"')[::2])
 
 
-def _next_row(reader: Any, path: Path) -> list[str] | None:
+def _next_row(reader: CsvReader, path: Path) -> list[str] | None:
     try:
         return next(reader)
     except StopIteration:
@@ -647,7 +653,9 @@ def _filled(letter: Letter, templates: _Templates, values: dict[str, str]) -> di
     if "email.text" in filled:
         # The plain-text message keeps a value's line breaks (an address, one line each).
         filled["email.text"] = templates.fields["email.text"].fill(values, markdown)
-    update = {k: v for k, v in filled.items() if not k.startswith("email.")}
+    update: dict[str, str | Email] = {
+        k: v for k, v in filled.items() if not k.startswith("email.")
+    }
     if letter.email is not None and any(k.startswith("email.") for k in filled):
         update["email"] = _filled_email(letter.email, filled)
     return update

@@ -15,7 +15,7 @@ from letterpress.cli.check import summary
 TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
 
 if TYPE_CHECKING:
-    from letterpress.options import Options
+    from letterpress.options import Options, Signer
 
 EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM: the shell's number for a command stopped by SIGINT."""
@@ -67,7 +67,7 @@ def options(args: argparse.Namespace) -> Options:
     )
 
 
-def _signer(p12: str) -> object:
+def _signer(p12: str) -> Signer:
     from pathlib import Path
 
     from letterpress.finish.sign import load_signer, signing_password

@@ -8,7 +8,6 @@ that editors use.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +23,8 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+
+from letterpress.clock import today
 
 Language = Literal["nb", "nn", "en"]
 NOARK_REFERENCE = re.compile(r"^(\d{2}|\d{4})/\d+(-\d+)?$")
@@ -106,11 +107,14 @@ def _case_officer(value: Any) -> Any:
 class Reference(Strict):
     """The reference block: every label is printed, empty or not."""
 
-    ours: Text = Field("", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)")
-    yours: Text = Field("", description="Deres referanse (nn: Dykkar referanse)")
-    archive_code: Text = Field("", description="Arkivkode (always text: 035 stays 035)")
+    ours: Text = Field(
+        default="", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)"
+    )
+    yours: Text = Field(default="", description="Deres referanse (nn: Dykkar referanse)")
+    archive_code: Text = Field(default="", description="Arkivkode (always text: 035 stays 035)")
     case_officer: Annotated[CaseOfficer | None, BeforeValidator(_case_officer)] = Field(
-        None, description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}"
+        default=None,
+        description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}",
     )
 
 
@@ -288,9 +292,3 @@ class Letter(Strict):
         return self.recipients is not None
 
 
-def today() -> dt.date:
-    """Today, or the date of ``SOURCE_DATE_EPOCH`` so that builds can be reproduced."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()

@@ -17,8 +17,8 @@ from conftest import ROOT, page_texts, write_letter
 import letterpress
 from letterpress import limits
 from letterpress.errors import LetterError
-from letterpress.load import merge
-from letterpress.load.merge import Rejected, entries
+from letterpress.reading import merge
+from letterpress.reading.merge import Rejected, entries
 
 
 def problem_of(path: Path) -> str:

@@ -9,10 +9,10 @@ import pytest
 from conftest import KS_LETTERHEAD, pdf_text, write_yaml
 
 from letterpress.errors import LetterError
-from letterpress.load import load, merge
-from letterpress.load.merge import Merged, Rejected, entries, expand, prepare
 from letterpress.model import Recipient
 from letterpress.pipeline import render
+from letterpress.reading import load, merge
+from letterpress.reading.merge import Merged, Rejected, entries, expand, prepare
 from letterpress.slug import slug
 
 BOM = "\ufeff"

@@ -15,7 +15,7 @@ import yaml
 from letterpress.cli import main
 from letterpress.desktop.schema import letter_schema, letterhead_schema
 from letterpress.errors import LetterError
-from letterpress.load import load
+from letterpress.reading import load
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = sorted((ROOT / "letters").glob("*.yaml"))

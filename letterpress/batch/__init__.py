@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from letterpress.batch.report import Outcome, Report
-from letterpress.batch.run import LETTER_SUFFIXES, build, check, default_jobs, letter_files
+from letterpress.batch.run import build, check, default_jobs, letter_files
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 __all__ = ["LETTER_SUFFIXES", "Outcome", "Report", "build", "check", "default_jobs", "letter_files"]

@@ -28,11 +28,11 @@ from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
 from letterpress.errors import LetterError, Problem
 from letterpress.options import Options
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 if TYPE_CHECKING:
-    from letterpress.load.merge import Merge
+    from letterpress.reading.merge import Merge
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
 """The files of a merge folder that a build owns: its PDFs, and temporary files of a build that
 was killed. A finished merge removes those that no recipient of today's build has."""
@@ -189,8 +189,8 @@ class _Tracker:
             self._prepare(plan, claimed)
 
     def _prepare(self, plan: _Plan, claimed: dict[str, Path]) -> None:
-        from letterpress.load import load
-        from letterpress.load.merge import prepare
+        from letterpress.reading import load
+        from letterpress.reading.merge import prepare
 
         outcome = plan.outcome
         try:
@@ -233,7 +233,7 @@ class _Tracker:
             self._flush()
 
     def _jobs_of(self, plan: _Plan) -> Iterator[Job]:
-        from letterpress.load.merge import Rejected
+        from letterpress.reading.merge import Rejected
 
         folder = plan.folder or Path()
         if plan.outcome.merge and plan.folder is not None:

@@ -13,10 +13,12 @@ import os
 import re
 from pathlib import Path
 
-from letterpress.model import Language, today
+from letterpress.clock import today
+from letterpress.labels import labels, short_date
+from letterpress.model import Language
 from letterpress.output import write_atomic
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 SCHEMA = Path("docs") / "letter.schema.json"
 
 PHRASES: dict[str, dict[str, str]] = {
@@ -28,10 +30,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "org": "Organisasjonens navn",
         "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
         "date": "ISO-dato, trykkes som {printed}",
-        "ours": "Vår referanse, f.eks. 24/01234-5",
-        "yours": "Deres referanse (trykkes også når den er tom)",
-        "archive": "Arkivkode, alltid i anførselstegn: \"035\"",
-        "officer": "Saksbehandler; eller {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, f.eks. 24/01234-5",
+        "yours": "{label} (trykkes også når den er tom)",
+        "archive": "{label}, alltid i anførselstegn: \"035\"",
+        "officer": "{label}; eller {{name: ..., phone: ..., email: ...}}",
         "recipient": "adresseblokken i konvoluttvinduet: høyst 6 linjer",
         "attention": "valgfri Att.-linje",
         "postnummer": "siste linje: postnummer og poststed",
@@ -56,10 +58,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "org": "Namnet på organisasjonen",
         "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
         "date": "ISO-dato, vert trykt som {printed}",
-        "ours": "Vår referanse, t.d. 24/01234-5",
-        "yours": "Dykkar referanse (vert trykt òg når han er tom)",
-        "archive": "Arkivkode, alltid i hermeteikn: \"035\"",
-        "officer": "Sakshandsamar; eller {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, t.d. 24/01234-5",
+        "yours": "{label} (vert trykt òg når han er tom)",
+        "archive": "{label}, alltid i hermeteikn: \"035\"",
+        "officer": "{label}; eller {{name: ..., phone: ..., email: ...}}",
         "recipient": "adresseblokka i konvoluttvindauget: høgst 6 liner",
         "attention": "valfri Att.-line",
         "postnummer": "siste line: postnummer og poststad",
@@ -84,10 +86,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "org": "Name of the organisation",
         "language": "nb (Bokmål), nn (Nynorsk) or en (English)",
         "date": "ISO date, printed as {printed}",
-        "ours": "Our reference, e.g. 24/01234-5",
-        "yours": "Your reference (printed even when empty)",
-        "archive": "Archive code, always in quotes: \"035\"",
-        "officer": "Case officer; or {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, e.g. 24/01234-5",
+        "yours": "{label} (printed even when empty)",
+        "archive": "{label}, always in quotes: \"035\"",
+        "officer": "{label}; or {{name: ..., phone: ..., email: ...}}",
         "recipient": "the address block in the envelope window: at most 6 lines",
         "attention": "optional Att. line",
         "postnummer": "last line: postcode and town (abroad: then the country)",
@@ -105,6 +107,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "copy": "Who receives a copy",
     },
 }
+
+LABELLED = {
+    "ours": "our_reference",
+    "yours": "your_reference",
+    "archive": "archive_code",
+    "officer": "case_officer",
+}
+"""Phrases that start with a label the letter prints (``{label}``): the words are those of
+``letterpress.labels``, so the skeleton names each field as the printed letter does."""
 
 TEMPLATE = """\
 {modeline}# {intro}
@@ -172,7 +183,11 @@ def new_letter(
 
 def skeleton(path: Path, letterhead: Path | None, language: Language, day: dt.date) -> str:
     """The text of a new letter at ``path``."""
-    words = PHRASES[language]
+    printed = labels(language)
+    words = {
+        key: phrase.format(label=getattr(printed, LABELLED[key])) if key in LABELLED else phrase
+        for key, phrase in PHRASES[language].items()
+    }
     folder = path.parent
     candidates = [letterhead] if letterhead is not None else nearest_letterheads(folder)
     comments = {f"c_{key}": _comment(words[key]) for key in (
@@ -241,8 +256,6 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def _printed(day: dt.date, language: str) -> str:
-    from letterpress.labels import short_date
-
     return short_date(day, language)
 
 

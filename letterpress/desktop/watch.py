@@ -114,7 +114,7 @@ class Watcher:
 
     def _build(self) -> tuple[Outcome, set[Path]]:
         from letterpress.batch import build
-        from letterpress.load import load
+        from letterpress.reading import load
 
         try:
             # Loaded here too for the file list; a broken letter fails here, before the build.

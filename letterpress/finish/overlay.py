@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from letterpress.layout.geometry import (
+from letterpress.geometry import (
     ADDRESS_BLOCK,
     ADDRESS_MAX_LINES,
     BARCODE_ZONE,
@@ -141,6 +141,6 @@ def _draw(canvas: Any, mark: Mark, page_height: float) -> None:
 
 def _label_font() -> str:
     """The bundled Liberation Sans, embedded, so the proof passes preflight's font check too."""
-    from letterpress.layout.fonts import register_font, regular_font
+    from letterpress.fonts import register_font, regular_font
 
     return register_font(regular_font())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.context import ASCENT, Context
 from letterpress.layout.page import Item, Node
 from letterpress.model import Recipient

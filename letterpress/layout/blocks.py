@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from letterpress import geometry as g
 from letterpress.body.blocks import (
     Block,
     Heading,
@@ -15,7 +16,6 @@ from letterpress.body.blocks import (
     Span,
     Table,
 )
-from letterpress.layout import geometry as g
 from letterpress.layout.context import ASCENT, DESCENT, GREY, Context
 from letterpress.layout.flow import Chunk, shifted
 from letterpress.layout.page import Item, Line, Node, Text
@@ -211,7 +211,7 @@ def _row(
     widths: list[float],
     align: tuple[str, ...],
     measure: Measure,
-    nodes: list[Node | None],
+    nodes: Sequence[Node | None],
     *,
     bold: bool,
 ) -> Chunk:

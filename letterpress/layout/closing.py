@@ -3,7 +3,7 @@ Kopi til. The closing is kept on the same page as the signatories."""
 
 from __future__ import annotations
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.blocks import Measure, text_chunks
 from letterpress.layout.context import Context
 from letterpress.layout.flow import Chunk
@@ -93,8 +93,8 @@ def _signatory(
         if not text:
             continue
         paragraph = node.add("P")
-        for line in ctx.lines(ctx.plain(text), size, g.SIGNATORY_COLUMN - 5):
-            items += ctx.line_items(line, x, y + size * 0.78 / g.MM + 0.8, size, paragraph)
+        for text_line in ctx.lines(ctx.plain(text), size, g.SIGNATORY_COLUMN - 5):
+            items += ctx.line_items(text_line, x, y + size * 0.78 / g.MM + 0.8, size, paragraph)
             y += step
     return items, y
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from letterpress.body.blocks import Span
+from letterpress.fonts import FontSet
+from letterpress.geometry import MM
 from letterpress.labels import Labels
-from letterpress.layout.fonts import FontSet
-from letterpress.layout.geometry import MM
+from letterpress.layout.images import Picture
 from letterpress.layout.page import Item, Link, Node, Text
 from letterpress.layout.text import TextLine, break_lines
 
@@ -27,7 +27,7 @@ class Context:
     language: str
     hyphenation: str
     accent: tuple[float, float, float] = BLACK
-    images: dict[str, Any] = field(default_factory=dict)
+    images: dict[str, Picture] = field(default_factory=dict)
 
     def lines(
         self, spans: tuple[Span, ...], size: float, width: float, hyphenate: bool = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from letterpress.layout.page import Item, Link, Text
+from letterpress.layout.page import Item, Line, Link, Text
 
 
 @dataclass
@@ -74,7 +74,7 @@ def shifted(items: list[Item], dy: float, dx: float = 0.0) -> list[Item]:
     for item in items:
         if isinstance(item, Text | Link):
             moved.append(replace(item, x=item.x + dx, y=item.y + dy))
-        elif hasattr(item, "y1"):
+        elif isinstance(item, Line):
             moved.append(
                 replace(item, x1=item.x1 + dx, x2=item.x2 + dx, y1=item.y1 + dy, y2=item.y2 + dy)
             )

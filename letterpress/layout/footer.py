@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from letterpress import geometry as g
 from letterpress.body.blocks import Span
 from letterpress.labels import page_label
-from letterpress.layout import geometry as g
 from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.page import Item, Line, Node, Text
 from letterpress.model import Letterhead
@@ -25,7 +25,7 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
         _entry(labels.org_number, letterhead.org_number, None, separator=" "),
         _entry(labels.account, letterhead.account, None),
     ]
-    columns = [
+    columns: list[tuple[str, list[FooterLine]]] = [
         (labels.post_address, [(Span(line),) for line in letterhead.post_address]),
         (labels.visit_address, [(Span(line),) for line in letterhead.visit_address]),
         ("", [line for line in contact if line]),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
+from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Span, Table
 from letterpress.errors import LetterError, Problem
-from letterpress.layout.fonts import FontSet
+from letterpress.fonts import FontSet
 from letterpress.model import Letter
 
 
@@ -88,7 +88,7 @@ def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> l
     return problems
 
 
-def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, object]]:
+def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, Span]]:
     for block in blocks:
         if isinstance(block, Paragraph | Heading):
             for span in block.spans:

@@ -20,6 +20,9 @@ import pyphen
 
 from letterpress.output import write_atomic
 
+Patterns = dict[str, object]
+"""pyphen's parsed patterns: a fragment of a word -> where it may be broken."""
+
 CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
 
 
@@ -57,7 +60,7 @@ def _cache_file(source: Path) -> Path | None:
     return cache_dir() / f"hyphenation-{hashlib.sha1(key.encode()).hexdigest()[:16]}.marshal"
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> Patterns | None:
     with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
         patterns = marshal.loads(path.read_bytes())
         if isinstance(patterns, dict) and patterns:
@@ -65,13 +68,13 @@ def _read(path: Path) -> dict | None:
     return None
 
 
-def _write(path: Path, patterns: dict) -> None:
+def _write(path: Path, patterns: Patterns) -> None:
     with contextlib.suppress(OSError, ValueError):
         # Dictionaries with non-standard hyphenation hold objects marshal cannot store.
         write_atomic(path, marshal.dumps(patterns))
 
 
-def _dictionary(patterns: dict) -> pyphen.HyphDict:
+def _dictionary(patterns: Patterns) -> pyphen.HyphDict:
     """A pyphen ``HyphDict`` from its parsed patterns, without parsing the file again."""
     dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
     dictionary.patterns = patterns

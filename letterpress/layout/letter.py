@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
+from letterpress.fonts import font_set
 from letterpress.labels import labels
-from letterpress.layout import geometry as g
 from letterpress.layout.address import address_items
 from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks
 from letterpress.layout.context import BLACK, Context
-from letterpress.layout.flow import Frame, paginate
-from letterpress.layout.fonts import font_set
+from letterpress.layout.flow import Chunk, Frame, paginate
 from letterpress.layout.footer import footer_items, header_items, page_number_items
 from letterpress.layout.glyphs import check_glyphs
 from letterpress.layout.letterhead import letterhead_items
@@ -73,7 +73,11 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
 
 
 def _pages(
-    ctx: Context, letter: Letter, first: list[Item], footer: list[Item], placed: list
+    ctx: Context,
+    letter: Letter,
+    first: list[Item],
+    footer: list[Item],
+    placed: list[list[tuple[Chunk, float]]],
 ) -> list[Page]:
     total = len(placed)
     pages: list[Page] = []

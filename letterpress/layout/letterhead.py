@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.images import picture
 from letterpress.layout.page import Image, Item, Node

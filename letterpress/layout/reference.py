@@ -7,8 +7,8 @@ of label (row header) and value.
 
 from __future__ import annotations
 
+from letterpress import geometry as g
 from letterpress.labels import short_date
-from letterpress.layout import geometry as g
 from letterpress.layout.context import ASCENT, GREY, Context
 from letterpress.layout.page import Item, Node
 from letterpress.model import Letter

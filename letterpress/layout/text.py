@@ -8,12 +8,12 @@ better; a word or URL longer than the whole line is broken inside the margins, p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from letterpress.body.blocks import Span
-from letterpress.layout.fonts import FontSet
-from letterpress.layout.geometry import MM
+from letterpress.fonts import FontSet
+from letterpress.geometry import MM
 from letterpress.layout.hyphenation import hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
@@ -39,9 +39,9 @@ class Fragment:
     href: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TextLine:
-    fragments: list[Fragment] = field(default_factory=list)
+    fragments: tuple[Fragment, ...] = ()
     width: float = 0.0
 
     @property
@@ -68,7 +68,7 @@ def break_lines(
     """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``.
 
     Cached: in a mail merge every letter sets the same paragraphs, and only the recipient's
-    lines are new. The lines returned are shared and must not be changed.
+    lines are new. The lines are immutable, so every letter can share them.
     """
     return tuple(_LineBreaker(fonts, size, width_mm * MM, language, hyphenate).run(spans))
 
@@ -97,7 +97,7 @@ class _LineBreaker:
             elif box == "space":
                 if self.current:
                     self.pending_space = _Piece(" ", self.current[-1].font, None)
-            else:
+            elif isinstance(box, list):
                 self.place(box)
         self.flush(force=False)
         return self.lines or [TextLine()]
@@ -141,14 +141,13 @@ class _LineBreaker:
         self.current, self.used, self.pending_space = [], 0.0, None
 
     def make_line(self, pieces: list[_Piece]) -> TextLine:
-        line = TextLine()
+        fragments = []
         x = 0.0
         for piece in _join(pieces):
             width = self.width(piece)
-            line.fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
+            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
             x += width
-        line.width = x
-        return line
+        return TextLine(tuple(fragments), x)
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
         """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""

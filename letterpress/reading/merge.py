@@ -21,17 +21,23 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
-from letterpress.load.address import check_address
-from letterpress.load.words import long_word
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
+from letterpress.reading.address import check_address
+from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 
@@ -46,6 +52,11 @@ EMPTY_TITLE = (
     "the title is empty once its placeholders are filled in; give this recipient the values "
     "or add text to the title"
 )
+MODEL_MESSAGES_RECIPIENT: dict[tuple[str | int, ...], str] = {
+    ("name",): "the name is empty; every recipient needs a name"
+}
+MODEL_MESSAGES_LETTER: dict[tuple[str | int, ...], str] = {("title",): EMPTY_TITLE}
+"""What the model's findings mean in a merge, where they come from one recipient's values."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +104,9 @@ class Merge:
         else:
             self.count = 1 if letter.recipients is None else len(letter.recipients)
         if self.count == 0:
-            where = self._table.path if self._table else letter.source and letter.source.path
-            line = 1 if self._table else letter.source and letter.source.line_of("recipients")
+            source = letter.source
+            where = self._table.path if self._table else source.path if source else None
+            line = 1 if self._table else source.line_of("recipients") if source else None
             raise LetterError.at(
                 where, line, "recipients", "there are no recipients; add at least one"
             )
@@ -358,7 +370,7 @@ class _CsvTable:
         for index, (line, record) in enumerate(self._records(reader), start=1):
             yield self._row(index, line, record)
 
-    def _records(self, reader: Any) -> Iterator[tuple[int, list[str]]]:
+    def _records(self, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
         """Non-blank records with the line each starts on; stops past ``MAX_RECIPIENTS``."""
         seen = 0
         while True:
@@ -408,7 +420,7 @@ def _check_size(path: Path) -> None:
         )
 
 
-def _decoded_lines(path: Path) -> Iterator[str]:
+def _decoded_lines(path: Path) -> Generator[str, None, None]:
     """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line.
 
     The file is read again for the letters after it was counted: by then it may have been
@@ -454,7 +466,7 @@ def _count_unquoted(line: str, char: str) -> int:
     return sum(part.count(char) for part in line.split('"')[::2])
 
 
-def _next_row(reader: Any, path: Path) -> list[str] | None:
+def _next_row(reader: CsvReader, path: Path) -> list[str] | None:
     try:
         return next(reader)
     except StopIteration:
@@ -511,20 +523,19 @@ def _merge(
 ) -> Merged | Rejected:
     values = row.values
     stem = numbered(row.index, width, values.get("name", ""))
+    recipient = _recipient(values)
     problems = [
         *row.problems, *_missing(templates, row), *_nul_in_body(templates, row),
         *_long_words(templates, row),
+        *([] if isinstance(recipient, Recipient) else recipient),
     ]
-    if not values.get("name", "").strip():
-        problems.append("the name is empty; every recipient needs a name")
-    if problems:
+    if problems or not isinstance(recipient, Recipient):
         return Rejected(row.index, stem, tuple(_problem(row, p) for p in problems))
-    recipient = _recipient(values)
     update: dict[str, Any] = {"recipient": recipient, "recipients": None}
     update.update(_filled(letter, templates, values))
-    if not update.get("title", letter.title).strip():
-        return Rejected(row.index, stem, (_problem(row, EMPTY_TITLE),))
-    merged = letter.model_copy(update=update)
+    merged = _validated(letter, update)
+    if not isinstance(merged, Letter):
+        return Rejected(row.index, stem, tuple(_problem(row, p) for p in merged))
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
     return Merged(row.index, stem, merged, warnings, row.where())
 
@@ -592,14 +603,38 @@ def _problem(row: _Row, message: str) -> Problem:
     return Problem(row.path, row.line, row.field, f"{row.where()}: {message}")
 
 
-def _recipient(values: dict[str, str]) -> Recipient:
-    # The values are checked text already; constructing skips validating them again.
-    return Recipient.model_construct(
-        name=values["name"],
-        attention=values["attention"],
-        address=values["address"].splitlines(),
-        email=values["email"],
-    )
+def _recipient(values: dict[str, str]) -> Recipient | list[str]:
+    """The recipient as the model validates a single letter's, or what is wrong with it."""
+    try:
+        return Recipient.model_validate({
+            "name": values.get("name", ""),
+            "attention": values.get("attention", ""),
+            "address": values.get("address", "").splitlines(),
+            "email": values.get("email", ""),
+        })
+    except ValidationError as exc:
+        return [_merge_message(error, MODEL_MESSAGES_RECIPIENT) for error in exc.errors()]
+
+
+def _validated(letter: Letter, update: dict[str, Any]) -> Letter | list[str]:
+    """The letter with ``update`` applied and validated by the model, as a single letter is.
+
+    Parts that did not change (letterhead, signatories...) are model instances the model does
+    not validate again; ``body_file`` was read into ``body`` already and is put back after."""
+    fields = {name: getattr(letter, name) for name in Letter.model_fields}
+    try:
+        merged = Letter.model_validate({**fields, **update, "body_file": None})
+    except ValidationError as exc:
+        return [_merge_message(error, MODEL_MESSAGES_LETTER) for error in exc.errors()]
+    return merged.model_copy(update={"body_file": letter.body_file, "source": letter.source})
+
+
+def _merge_message(error: ErrorDetails, messages: Mapping[tuple[str | int, ...], str]) -> str:
+    where = tuple(error["loc"])
+    if where in messages:
+        return messages[where]
+    field = ".".join(str(part) for part in where)
+    return f"{field}: {error['msg']}" if field else error["msg"].removeprefix("Value error, ")
 
 
 def _address_lines(cell: str) -> list[str]:
@@ -618,7 +653,9 @@ def _filled(letter: Letter, templates: _Templates, values: dict[str, str]) -> di
     if "email.text" in filled:
         # The plain-text message keeps a value's line breaks (an address, one line each).
         filled["email.text"] = templates.fields["email.text"].fill(values, markdown)
-    update = {k: v for k, v in filled.items() if not k.startswith("email.")}
+    update: dict[str, str | Email] = {
+        k: v for k, v in filled.items() if not k.startswith("email.")
+    }
     if letter.email is not None and any(k.startswith("email.") for k in filled):
         update["email"] = _filled_email(letter.email, filled)
     return update
@@ -633,7 +670,7 @@ def _filled_email(email: Email, filled: dict[str, str]) -> Email:
         addresses = getattr(email, kind)
         if any(f"email.{kind}.{i}" in filled for i in range(len(addresses))):
             update[kind] = [filled.get(f"email.{kind}.{i}", a) for i, a in enumerate(addresses)]
-    return email.model_copy(update=update)
+    return Email.model_validate({**dict(email), **update})
 
 
 def _one_line(value: str) -> str:

@@ -1,11 +1,11 @@
 """Preflight: is a PDF (a letter, or an attachment from elsewhere) fit for central print and
 digital mailboxes?
 
-The rules are those of Digdir's print service, Digipost and SvarUt (``norwegian-letters.md``):
-A4 portrait, PDF 1.4–1.7, every font embedded, no encryption, nothing left of 18 mm (control
-marks) and in particular nothing in the barcode zone, nothing within 10 mm of an edge, and a
-file small enough to send. Each problem becomes one :class:`Finding` naming the page and, for
-content in a forbidden area, where on the page it is (mm from the top-left corner).
+The rules are those of Digdir's print service, Digipost and SvarUt: A4 portrait, PDF 1.4–1.7,
+every font embedded, no encryption, nothing left of 18 mm (control marks) and in particular
+nothing in the barcode zone, nothing within 10 mm of an edge, and a file small enough to send.
+Each problem becomes one :class:`Finding` naming the page and, for content in a forbidden area,
+where on the page it is (mm from the top-left corner).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from letterpress.errors import Problem
-from letterpress.layout.geometry import (
+from letterpress.geometry import (
     BARCODE_ZONE,
     CONTROL_MARK_MARGIN,
     EDGE_MARGIN,
@@ -316,7 +316,7 @@ def _is_visible(obj: Any) -> bool:
     import pypdfium2.raw as raw
 
     if obj.type == raw.FPDF_PAGEOBJ_TEXT:
-        return raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        return bool(raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE)
     if obj.type != raw.FPDF_PAGEOBJ_PATH:
         return True
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()

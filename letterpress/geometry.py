@@ -2,7 +2,7 @@
 
 Sources: Posten/Bring's addressing rules (window envelopes), Digdir's and Digipost's print
 requirements (control-mark and barcode zones), and the templates of Norwegian public bodies.
-See ``norwegian-letters.md`` for the reasoning behind each number.
+The comment beside each group of numbers gives its reason.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ REFERENCE_FONT_SIZE = 9.0
 REFERENCE_LEADING = 11.5
 REFERENCE_LABEL_GAP = 3.0
 
-# Page 1: the title never stands above 70 mm (the sheet moves in the envelope), and keeps
-# clear of the address and reference blocks.
+# Page 1: the title never starts above 85 mm, below the lowest envelope window (EC4 ends at
+# 82 mm) with room for the sheet to move in the envelope, and keeps clear of the address and
+# reference blocks.
 TITLE_MIN_TOP = 85.0
 TITLE_CLEARANCE = 10.0
 

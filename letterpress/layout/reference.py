@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from letterpress.labels import short_date
 from letterpress.layout import geometry as g
-from letterpress.layout.context import ASCENT, GREY, Context
+from letterpress.layout.context import GREY, Context
 from letterpress.layout.page import Item, Node
 from letterpress.model import Letter
 
@@ -43,7 +43,7 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
     value_width = g.REFERENCE_BLOCK.right - value_x
     table = root.add("Table", attributes={"letterpress": "reference"})
     items: list[Item] = []
-    baseline = g.REFERENCE_BLOCK.y + size * ASCENT / g.MM
+    baseline = g.REFERENCE_BLOCK.y + ctx.ascent(size)
     for label, value in rows:
         row = table.add("TR")
         header = row.add("TH", attributes={"Scope": "Row"})
@@ -60,4 +60,4 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
             for line in ctx.lines(ctx.plain(text, bold), size, g.REFERENCE_BLOCK.width):
                 items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
                 baseline += step
-    return items, baseline - step + size * 0.25 / g.MM
+    return items, baseline - step + ctx.descent(size)

@@ -43,6 +43,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "exempt": "Unntatt offentlighet", "title": "Tittel", "body": "Brødtekst",
         "body_file": "Brødtekst fra fil", "closing": "Hilsen", "signatories": "Underskrivere",
         "approved_electronically": "Elektronisk godkjent", "attachments": "Vedlegg",
+        "attachments_numbered": "Nummererte vedlegg",
         "copies": "Kopi til", "email": "E-post",
     },
     Reference: {

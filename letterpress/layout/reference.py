@@ -1,8 +1,10 @@
 """Page 1's reference block: Vår referanse, Deres referanse, Arkivkode, Saksbehandler, Dato.
 
-Every label is printed, empty or not, level with the address. An exempt letter also prints
-"Unntatt offentlighet" with its legal basis here. For assistive technology the block is a table
-of label (row header) and value.
+Every label is printed, empty or not, level with the address. A case officer's e-mail address
+too long for the value column is set under the label, across the block's whole width, so the
+usual fornavn.etternavn@kommune.kommune.no stays whole or breaks only at its ``@``. An exempt
+letter also prints "Unntatt offentlighet" with its legal basis here. For assistive technology
+the block is a table of label (row header) and value.
 """
 
 from __future__ import annotations
@@ -50,9 +52,15 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
         cell = row.add("TD")
         label_line = ctx.lines(ctx.plain(label), size, label_width)[0]
         items.extend(ctx.line_items(label_line, g.REFERENCE_BLOCK.x, baseline, size, header, GREY))
-        for line in ctx.lines(ctx.plain(value), size, value_width):
-            items.extend(ctx.line_items(line, value_x, baseline, size, cell))
-            baseline += step
+        for number, part in enumerate(value.split("\n")):
+            x, width = value_x, value_width
+            if number and ctx.width(part, size) > value_width:
+                # Below the row's first line the label column is free: a long e-mail address
+                # takes the block's whole width there rather than breaking mid-name.
+                x, width = g.REFERENCE_BLOCK.x, g.REFERENCE_BLOCK.width
+            for line in ctx.lines(ctx.plain(part), size, width):
+                items.extend(ctx.line_items(line, x, baseline, size, cell))
+                baseline += step
     if letter.exempt:
         baseline += step * 0.5
         exempt = root.add("P", attributes={"letterpress": "exempt"})

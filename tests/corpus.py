@@ -284,14 +284,15 @@ def _letter(
     numbered: bool,
 ) -> Path:
     writer = Writer(rng)
-    target = rng.choice([8, 16, 30, 50, 75, 100, 130])  # lines of body: half a page to four
+    target = rng.choice([8, 16, 30, 50, 75, 100, 115])  # lines of body: half a page to four
     lines = 0
     while lines < target:
         roll = rng.random()
         if roll < 0.15:
             writer.heading()
             lines += 2
-        elif roll < 0.28:
+        elif roll < 0.28 and writer.blocks and writer.blocks[-1]["kind"] != "item":
+            # (Two lists in a row would be one list in Markdown.)
             writer.bullet_list()
             lines += 6
         elif roll < 0.38:

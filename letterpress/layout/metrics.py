@@ -39,7 +39,7 @@ class Metrics:
 def font_metrics(name: str) -> Metrics:
     """The metrics of the font registered with ReportLab as ``name``."""
     font = pdfmetrics.getFont(name)
-    data = font.face._ttf_data  # the file ReportLab parsed (without hinting)
+    data = getattr(font.face, "_ttf_data", b"")  # the file ReportLab parsed (without hinting)
     try:
         tables = _tables(data)
     except NotTrueType:

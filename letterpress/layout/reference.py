@@ -1,8 +1,9 @@
 """Page 1's reference block: Vår referanse, Deres referanse, Arkivkode, Saksbehandler, Dato.
 
 Every label is printed, empty or not, level with the address. A case officer's e-mail address
-too long for the value column is set under the label, across the block's whole width, so the
-usual fornavn.etternavn@kommune.kommune.no stays whole or breaks only at its ``@``. An exempt
+stays in the value column, broken before its ``@`` if need be; when even its halves are too
+wide for the column it is set under the label, across the block's whole width, so the usual
+fornavn.etternavn@kommune.kommune.no stays whole or breaks only at its ``@``. An exempt
 letter also prints "Unntatt offentlighet" with its legal basis here. For assistive technology
 the block is a table of label (row header) and value.
 """
@@ -54,7 +55,7 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
         items.extend(ctx.line_items(label_line, g.REFERENCE_BLOCK.x, baseline, size, header, GREY))
         for number, part in enumerate(value.split("\n")):
             x, width = value_x, value_width
-            if number and ctx.width(part, size) > value_width:
+            if number and not _fits_column(ctx, part, size, value_width):
                 # Below the row's first line the label column is free: a long e-mail address
                 # takes the block's whole width there rather than breaking mid-name.
                 x, width = g.REFERENCE_BLOCK.x, g.REFERENCE_BLOCK.width
@@ -69,3 +70,13 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
                 items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
                 baseline += step
     return items, baseline - step + ctx.descent(size)
+
+
+def _fits_column(ctx: Context, text: str, size: float, width: float) -> bool:
+    """Whether ``text`` fits the value column on one line, or (an e-mail address) on two
+    broken before its ``@``."""
+    if ctx.width(text, size) <= width:
+        return True
+    at = text.find("@")
+    halves = (text[:at], text[at:])
+    return at > 0 and all(ctx.width(half, size) <= width for half in halves)

@@ -768,29 +768,41 @@ def _address_break(pages: list[Page], address: str) -> str:
 
 
 def _check_signatories(pages: list[Page], manifest: dict[str, object], report: Report) -> None:
-    """Rule 7: names side by side stand on one baseline, titles too."""
+    """Rule 7: names side by side stand on one baseline, titles too. The second column's line
+    (at x 105 mm) is found first; the first column's line nearest to it must share its
+    baseline (a name may also appear under Kopi til, in the first column)."""
     for kind in ("signatories", "titles"):
         for row in manifest[kind]:  # type: ignore[attr-defined]
             if len(row) < 2:
                 continue
-            baselines = []
-            for text in row:
-                first_line = _first_line_of(pages, text)
-                if first_line is not None:
-                    baselines.append(first_line.baseline)
-            if len(baselines) == len(row) and max(baselines) - min(baselines) > 0.2:
-                report.add("7 signatory baselines", f"{row}: {baselines}")
+            right = _lines_of(pages, row[1], SECOND_COLUMN)
+            if not right:
+                report.problems.append(f"{row[1]!r} not found in the second column")
+                continue
+            page, line = right[-1]
+            left = [other for number, other in _lines_of(pages, row[0], LEFT) if number == page]
+            if not left:
+                report.problems.append(f"{row[0]!r} not found beside {row[1]!r}")
+                continue
+            nearest = min(left, key=lambda other: abs(other.baseline - line.baseline))
+            if abs(nearest.baseline - line.baseline) > 0.2:
+                report.add("7 signatory baselines", f"{row}: {nearest.baseline}, {line.baseline}")
 
 
-def _first_line_of(pages: list[Page], text: str) -> Line | None:
+LEFT, SECOND_COLUMN = 25.0, 105.0
+
+
+def _lines_of(pages: list[Page], text: str, x: float) -> list[tuple[int, Line]]:
+    """Lines at ``x`` that begin ``text`` (a name or title, perhaps wrapped)."""
     start = text.split()[0]
-    for page in reversed(pages):  # the signatories come last, the recipient first
-        for line in reversed(page.lines):
-            if line.text.startswith(start) and _chars(text) & _chars(line.text) == _chars(
-                line.text
-            ):
-                return line
-    return None
+    return [
+        (number, line)
+        for number, page in enumerate(pages)
+        for line in page.lines
+        if abs(line.left - x) < 1.5
+        and line.text.startswith(start)
+        and not (_chars(line.text) - _chars(text))
+    ]
 
 
 def _check_geometry(pages: list[Page], report: Report) -> None:

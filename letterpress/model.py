@@ -273,6 +273,9 @@ class Letter(Strict):
     attachments: list[Annotated[Attachment, BeforeValidator(_attachment)]] = Field(
         default_factory=list, description="Vedlegg"
     )
+    attachments_numbered: bool = Field(
+        False, description="Numbers the Vedlegg list 1., 2. ... so the body can name vedlegg 2"
+    )
     copies: list[Annotated[Recipient, BeforeValidator(_copy)]] = Field(
         default_factory=list, description="Kopi til"
     )

@@ -47,6 +47,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "exempt": _NB.exempt, "title": "Tittel", "body": "Brødtekst",
         "body_file": "Brødtekst fra fil", "closing": "Hilsen", "signatories": "Underskrivere",
         "approved_electronically": "Elektronisk godkjent", "attachments": _NB.attachments,
+        "attachments_numbered": "Nummererte vedlegg",
         "copies": _NB.copies, "email": _NB.email,
     },
     Reference: {

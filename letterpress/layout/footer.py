@@ -58,7 +58,7 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     section = root.add("Div", attributes={"letterpress": "footer"})
     x = g.LEFT
     for (label, lines), width in zip(columns, widths, strict=True):
-        baseline = g.FOOTER_TOP + size * 0.75 / g.MM
+        baseline = g.FOOTER_TOP + ctx.cap_height(size)
         node = section.add("P")
         texts = ([ctx.plain(label, bold=True)] if label else []) + lines
         for spans in texts:

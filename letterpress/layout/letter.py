@@ -12,7 +12,7 @@ from letterpress.layout.address import address_items
 from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks
 from letterpress.layout.context import BLACK, Context
-from letterpress.layout.flow import Chunk, Frame, paginate
+from letterpress.layout.flow import CLOSING_CARRIES_LINES, Chunk, Frame, keep_last, paginate
 from letterpress.layout.footer import footer_items, header_items, page_number_items
 from letterpress.layout.glyphs import check_glyphs
 from letterpress.layout.letterhead import letterhead_items
@@ -52,8 +52,12 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
         keep_all=True,
     )
     body = root.add("Sect", attributes={"letterpress": "body"})
-    chunks = title + block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
-    chunks += closing_chunks(ctx, letter, root)
+    body_chunks = block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
+    tail = closing_chunks(ctx, letter, root)
+    if tail:
+        # The closing never opens a page alone: it carries the body's last lines along.
+        keep_last(body_chunks, CLOSING_CARRIES_LINES)
+    chunks = title + body_chunks + tail
     placed = paginate(
         chunks,
         Frame(title_top, g.BODY_BOTTOM_FIRST),

@@ -1,15 +1,18 @@
 """Page 1's reference block: Vår referanse, Deres referanse, Arkivkode, Saksbehandler, Dato.
 
-Every label is printed, empty or not, level with the address. An exempt letter also prints
-"Unntatt offentlighet" with its legal basis here. For assistive technology the block is a table
-of label (row header) and value.
+Every label is printed, empty or not, level with the address. A case officer's e-mail address
+stays in the value column, broken before its ``@`` if need be; when even its halves are too
+wide for the column it is set under the label, across the block's whole width, so the usual
+fornavn.etternavn@kommune.kommune.no stays whole or breaks only at its ``@``. An exempt
+letter also prints "Unntatt offentlighet" with its legal basis here. For assistive technology
+the block is a table of label (row header) and value.
 """
 
 from __future__ import annotations
 
 from letterpress import geometry as g
 from letterpress.labels import short_date
-from letterpress.layout.context import ASCENT, GREY, Context
+from letterpress.layout.context import GREY, Context
 from letterpress.layout.page import Item, Node
 from letterpress.model import Letter
 
@@ -43,16 +46,22 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
     value_width = g.REFERENCE_BLOCK.right - value_x
     table = root.add("Table", attributes={"letterpress": "reference"})
     items: list[Item] = []
-    baseline = g.REFERENCE_BLOCK.y + size * ASCENT / g.MM
+    baseline = g.REFERENCE_BLOCK.y + ctx.ascent(size)
     for label, value in rows:
         row = table.add("TR")
         header = row.add("TH", attributes={"Scope": "Row"})
         cell = row.add("TD")
         label_line = ctx.lines(ctx.plain(label), size, label_width)[0]
         items.extend(ctx.line_items(label_line, g.REFERENCE_BLOCK.x, baseline, size, header, GREY))
-        for line in ctx.lines(ctx.plain(value), size, value_width):
-            items.extend(ctx.line_items(line, value_x, baseline, size, cell))
-            baseline += step
+        for number, part in enumerate(value.split("\n")):
+            x, width = value_x, value_width
+            if number and not _fits_column(ctx, part, size, value_width):
+                # Below the row's first line the label column is free: a long e-mail address
+                # takes the block's whole width there rather than breaking mid-name.
+                x, width = g.REFERENCE_BLOCK.x, g.REFERENCE_BLOCK.width
+            for line in ctx.lines(ctx.plain(part), size, width):
+                items.extend(ctx.line_items(line, x, baseline, size, cell))
+                baseline += step
     if letter.exempt:
         baseline += step * 0.5
         exempt = root.add("P", attributes={"letterpress": "exempt"})
@@ -60,4 +69,14 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
             for line in ctx.lines(ctx.plain(text, bold), size, g.REFERENCE_BLOCK.width):
                 items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
                 baseline += step
-    return items, baseline - step + size * 0.25 / g.MM
+    return items, baseline - step + ctx.descent(size)
+
+
+def _fits_column(ctx: Context, text: str, size: float, width: float) -> bool:
+    """Whether ``text`` fits the value column on one line, or (an e-mail address) on two
+    broken before its ``@``."""
+    if ctx.width(text, size) <= width:
+        return True
+    at = text.find("@")
+    halves = (text[:at], text[at:])
+    return at > 0 and all(ctx.width(half, size) <= width for half in halves)

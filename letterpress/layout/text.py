@@ -1,13 +1,16 @@
 """Breaking styled text into ragged-right lines, with Norwegian hyphenation.
 
 Words are hyphenated with pyphen's dictionary for the letter's language when that fills a line
-better; a word or URL longer than the whole line is broken inside the margins, preferably after
-``/ . - _ ? & = #``, never pushed past the edge.
+better (in running text only: the caller asks for it). A word longer than the whole line is
+broken inside the margins, never pushed past the edge. An e-mail address or URL is broken only
+after ``@ . / -`` or just before ``@ .``, never with an inserted hyphen; an e-mail address is
+broken before its ``@`` when both halves fit on a line.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +21,8 @@ from letterpress.layout.hyphenation import hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
 _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
-_URL_BREAKS = "/.-_?&=#"
+_BREAK_AFTER = "@./-"
+_BREAK_BEFORE = "@."
 MIN_HYPHENATED = 6
 """Words shorter than this are never hyphenated."""
 MAX_HYPHENATED = 60
@@ -195,10 +199,26 @@ class _LineBreaker:
             if used > room:
                 break
             fits += 1
-        nice = max((piece.text.rfind(c, 0, fits) for c in _URL_BREAKS), default=-1)
-        if nice >= fits // 2 and nice > 0:
-            return nice + 1
-        return fits
+
+        def fits_line(rest: str) -> bool:
+            return self.fonts.width(rest, piece.font, self.size) <= self.limit
+
+        return _address_break(piece.text, fits, fits_line) or fits
+
+
+def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> int:
+    """Where to break ``text`` (an e-mail address, URL or long code) within its first ``fits``
+    characters: before the ``@`` when both halves fit on a line, else at the last allowed
+    break; 0 when there is none."""
+    allowed = [
+        cut
+        for cut in range(1, min(fits, len(text) - 1) + 1)
+        if text[cut - 1] in _BREAK_AFTER or text[cut] in _BREAK_BEFORE
+    ]
+    at = text.find("@")
+    if at in allowed and fits_line(text[at:]):
+        return at
+    return allowed[-1] if allowed else 0
 
 
 def _hyphen_positions(word: str, language: str) -> list[int]:

@@ -304,7 +304,8 @@ def _check_body(body: str, path: Path, first_line: int) -> None:
 
 
 def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
-    """Findings that do not stop a letter: an unusual reference, an address Posten may misread."""
+    """Findings that do not stop a letter: an unusual reference, an address Posten may misread,
+    an "approved electronically" sentence under signature images."""
     if warnings is None or letter.source is None:
         return
     ours = letter.reference.ours
@@ -315,6 +316,17 @@ def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
                 letter.source.line_of("reference.ours"),
                 "reference.ours",
                 f"{ours!r} is not a Noark reference like 21/02732-67 or 2024/00187-4",
+                warning=True,
+            )
+        )
+    if letter.approved_electronically and any(s.signature for s in letter.signatories):
+        warnings.append(
+            Problem(
+                letter.source.path,
+                letter.source.line_of("approved_electronically"),
+                "approved_electronically",
+                "the letter prints that it is sent without a signature, yet it carries "
+                "signature images; remove the images or set approved_electronically: false",
                 warning=True,
             )
         )

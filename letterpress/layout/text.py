@@ -1,8 +1,10 @@
-"""Breaking styled text into ragged-right lines, with Norwegian hyphenation.
+"""Breaking styled text into ragged-right lines, with hyphenation by language.
 
-Words are hyphenated with pyphen's dictionary for the letter's language when that fills a line
-better; a word or URL longer than the whole line is broken inside the margins, preferably after
-``/ . - _ ? & = #``, never pushed past the edge.
+Words are hyphenated with pyphen's dictionary for their language (the letter's, or a span's
+own) when that fills a line better; text in a language pyphen has no patterns for (North Sámi)
+breaks only at spaces and at the hyphens already in it. A word or URL longer than the whole
+line is broken inside the margins, preferably after ``/ . - _ ? & = #``, never pushed past
+the edge.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from functools import lru_cache
 from letterpress.body.blocks import Span
 from letterpress.layout.fonts import FontSet
 from letterpress.layout.geometry import MM
-from letterpress.layout.hyphenation import hyphenator
+from letterpress.layout.hyphenation import dictionary_for, hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
 _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
@@ -54,6 +56,8 @@ class _Piece:
     text: str
     font: str
     href: str | None
+    hyphenation: str = ""
+    """The pyphen dictionary of the piece's language."""
 
 
 @lru_cache(maxsize=4096)
@@ -65,7 +69,8 @@ def break_lines(
     language: str,
     hyphenate: bool = True,
 ) -> tuple[TextLine, ...]:
-    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``.
+    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``; ``language`` is
+    the pyphen dictionary for spans that do not name a language of their own.
 
     Cached: in a mail merge every letter sets the same paragraphs, and only the recipient's
     lines are new. The lines returned are shared and must not be changed.
@@ -91,7 +96,7 @@ class _LineBreaker:
         return self.fonts.width(piece.text, piece.font, self.size)
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
-        for box in _boxes(spans, self.fonts):
+        for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
                 self.flush(force=True)
             elif box == "space":
@@ -159,13 +164,14 @@ class _LineBreaker:
         if not match or not MIN_HYPHENATED <= len(match.group(2)) <= MAX_HYPHENATED:
             return [], box
         lead, word, _trail = match.groups()
-        for position in reversed(_hyphen_positions(word, self.language)):
+        for position in reversed(_hyphen_positions(word, piece.hyphenation)):
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else "-"
-            head = _Piece(head_text + hyphen, piece.font, piece.href)
+            head = _Piece(head_text + hyphen, piece.font, piece.href, piece.hyphenation)
             if self.width(head) <= room:
-                return [head], [_Piece(piece.text[cut:], piece.font, piece.href)]
+                tail = _Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)
+                return [head], [tail]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -182,8 +188,12 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(_Piece(piece.text[:cut], piece.font, piece.href))
-            rest = [_Piece(piece.text[cut:], piece.font, piece.href)] if piece.text[cut:] else []
+                head.append(_Piece(piece.text[:cut], piece.font, piece.href, piece.hyphenation))
+            rest = (
+                [_Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)]
+                if piece.text[cut:]
+                else []
+            )
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -203,11 +213,16 @@ class _LineBreaker:
 
 
 def _hyphen_positions(word: str, language: str) -> list[int]:
-    return list(hyphenator(language).positions(word))
+    found = hyphenator(language)
+    if found is None:
+        # No patterns for the language: break only after the hyphens already in the word.
+        return [i + 1 for i, char in enumerate(word[:-1]) if char == "-"]
+    return list(found.positions(word))
 
 
-def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
-    """Words (runs of pieces with no space between), "space" and "break" tokens."""
+def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[_Piece] | str]:
+    """Words (runs of pieces with no space between), "space" and "break" tokens; each piece
+    carries the hyphenation dictionary of its span's language, else ``language``."""
     tokens: list[list[_Piece] | str] = []
     box: list[_Piece] = []
     for span in spans:
@@ -218,6 +233,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
             tokens.append("break")
             continue
         font = fonts.name(span.bold, span.italic)
+        hyphenation = dictionary_for(span.lang) if span.lang else language
         for part in _SPACES.split(span.text):
             if not part:
                 continue
@@ -227,7 +243,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
                     box = []
                 tokens.append("space")
             else:
-                box.append(_Piece(part, font, span.href))
+                box.append(_Piece(part, font, span.href, hyphenation))
     if box:
         tokens.append(box)
     return tokens

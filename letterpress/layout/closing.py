@@ -41,7 +41,8 @@ def closing_chunks(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
         node = root.add("P", attributes={"letterpress": "approval"})
         lines = ctx.lines(ctx.plain(ctx.labels.approved, italic=True), size - 1, measure.width)
         chunks += text_chunks(ctx, lines, size - 1, measure.x, node, space_before=APPROVAL_SPACE)
-    chunks += _listing(ctx, ctx.labels.attachments, [a.title for a in letter.attachments], root)
+    heading = ctx.labels.attachments_heading(len(letter.attachments))
+    chunks += _listing(ctx, heading, [a.title for a in letter.attachments], root)
     copies = [
         ", ".join([c.name, *([c.attention] if c.attention else []), *c.address])
         for c in letter.copies
@@ -101,7 +102,9 @@ def _signatory(
 
 def _signature_alt(ctx: Context, person: Signatory) -> str:
     words = {"en": "Signature of", "nn": "Signaturen til", "nb": "Signaturen til"}
-    return f"{words.get(ctx.language, words['nb'])} {person.name}"
+    if ctx.language not in words:  # no attested wording (North Sámi): the name alone
+        return person.name
+    return f"{words[ctx.language]} {person.name}"
 
 
 def _listing(ctx: Context, label: str, entries: list[str], root: Node) -> list[Chunk]:

@@ -36,7 +36,7 @@ _INTRO = {
     "en": "Please find attached a letter from {organisation}.",
 }
 _CLOSING = {"nb": "Med hilsen", "nn": "Med helsing", "en": "Yours sincerely"}
-_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
+_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en", "se": "se-NO"}
 # Characters Windows, macOS or a mail client will not keep in a file name.
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _MAX_FILE_NAME = 120

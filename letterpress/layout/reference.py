@@ -2,15 +2,18 @@
 
 Every label is printed, empty or not, level with the address. An exempt letter also prints
 "Unntatt offentlighet" with its legal basis here. For assistive technology the block is a table
-of label (row header) and value.
+of label (row header) and value. A bilingual label too long for the label column
+("Áššemeannudeaddji/Saksbehandler") breaks after the "/" between its languages, and the block
+grows downwards; the title keeps its distance below it.
 """
 
 from __future__ import annotations
 
-from letterpress.labels import short_date
+from letterpress.labels import LABEL_SEPARATOR, short_date
 from letterpress.layout import geometry as g
 from letterpress.layout.context import ASCENT, GREY, Context
 from letterpress.layout.page import Item, Node
+from letterpress.layout.text import TextLine
 from letterpress.model import Letter
 
 
@@ -38,26 +41,54 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
     size = g.REFERENCE_FONT_SIZE
     step = g.REFERENCE_LEADING / g.MM
     rows = reference_rows(letter, ctx)
-    label_width = max(ctx.width(label, size) for label, _ in rows) + g.REFERENCE_LABEL_GAP
-    value_x = g.REFERENCE_BLOCK.x + label_width
+    widest = max(ctx.width(label, size) for label, _ in rows)
+    label_width = min(widest, g.REFERENCE_LABEL_MAX)
+    value_x = g.REFERENCE_BLOCK.x + label_width + g.REFERENCE_LABEL_GAP
     value_width = g.REFERENCE_BLOCK.right - value_x
     table = root.add("Table", attributes={"letterpress": "reference"})
     items: list[Item] = []
     baseline = g.REFERENCE_BLOCK.y + size * ASCENT / g.MM
-    for label, value in rows:
+    labels = [label_text_lines(ctx, label, size, label_width) for label, _ in rows]
+    # Labels on two lines run into each other without a little air between the rows.
+    row_gap = g.REFERENCE_ROW_GAP if any(len(lines) > 1 for lines in labels) else 0.0
+    for (_, value), label_lines in zip(rows, labels, strict=True):
         row = table.add("TR")
         header = row.add("TH", attributes={"Scope": "Row"})
         cell = row.add("TD")
-        label_line = ctx.lines(ctx.plain(label), size, label_width)[0]
-        items.extend(ctx.line_items(label_line, g.REFERENCE_BLOCK.x, baseline, size, header, GREY))
-        for line in ctx.lines(ctx.plain(value), size, value_width):
-            items.extend(ctx.line_items(line, value_x, baseline, size, cell))
-            baseline += step
+        value_lines = ctx.lines(ctx.plain(value), size, value_width)
+        for index, line in enumerate(label_lines):
+            y = baseline + index * step
+            items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, y, size, header, GREY))
+        for index, line in enumerate(value_lines):
+            items.extend(ctx.line_items(line, value_x, baseline + index * step, size, cell))
+        baseline += max(len(label_lines), len(value_lines)) * step + row_gap
     if letter.exempt:
-        baseline += step * 0.5
+        baseline += step * 0.5 - row_gap
         exempt = root.add("P", attributes={"letterpress": "exempt"})
-        for text, bold in ((ctx.labels.exempt, True), (letter.exempt, False)):
-            for line in ctx.lines(ctx.plain(text, bold), size, g.REFERENCE_BLOCK.width):
-                items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
-                baseline += step
-    return items, baseline - step + size * 0.25 / g.MM
+        width = g.REFERENCE_BLOCK.width
+        lines = label_text_lines(ctx, ctx.labels.exempt, size, width, bold=True)
+        lines += ctx.lines(ctx.plain(letter.exempt), size, width)
+        for line in lines:
+            items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
+            baseline += step
+    return items, baseline - step - (0.0 if letter.exempt else row_gap) + size * 0.25 / g.MM
+
+
+def label_text_lines(
+    ctx: Context, label: str, size: float, width: float, bold: bool = False
+) -> tuple[TextLine, ...]:
+    """A label in as few lines of ``width`` mm as it needs, a bilingual one broken after the
+    "/" between its languages before anywhere else; never hyphenated."""
+    parts = label.split(LABEL_SEPARATOR)
+    pieces = [part + LABEL_SEPARATOR for part in parts[:-1]] + parts[-1:]
+    texts: list[str] = []
+    for piece in pieces:
+        if texts and ctx.width(texts[-1] + piece, size, bold) <= width:
+            texts[-1] += piece
+        else:
+            texts.append(piece)
+    return tuple(
+        line
+        for text in texts
+        for line in ctx.lines(ctx.plain(text, bold), size, width, hyphenate=False)
+    )

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from letterpress.model import (
     HEX_COLOUR,
+    ApprovalText,
     Attachment,
     CaseOfficer,
     Email,
@@ -38,7 +39,7 @@ BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0", "t", "f", 
 
 LABELS: dict[type[BaseModel], dict[str, str]] = {
     Letter: {
-        "letterhead": "Brevhode", "language": "Målform", "date": "Dato",
+        "letterhead": "Brevhode", "language": "Målform", "labels": "Ledetekster", "date": "Dato",
         "reference": "Referanser", "recipient": "Mottaker", "recipients": "Mottakere",
         "exempt": "Unntatt offentlighet", "title": "Tittel", "body": "Brødtekst",
         "body_file": "Brødtekst fra fil", "closing": "Hilsen", "signatories": "Underskrivere",
@@ -59,7 +60,9 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "post_address": "Postadresse", "visit_address": "Besøksadresse", "phone": "Telefon",
         "email": "E-post", "web": "Nettside", "org_number": "Org.nr.",
         "account": "Kontonummer", "fonts": "Skrifter", "colour": "Farge",
+        "approval_text": "Tekst om elektronisk godkjenning",
     },
+    ApprovalText: {"nb": "Bokmål", "nn": "Nynorsk", "en": "Engelsk", "se": "Nordsamisk"},
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},
 }
 LABELS[MergeRecipient] = LABELS[Recipient]

@@ -24,7 +24,7 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
         _entry(printed.web, letterhead.web, _web_link(letterhead.web)),
     ]
     numbers = [
-        _entry(printed.org_number, letterhead.org_number, None, separator=" "),
+        _entry(printed.org_number, letterhead.org_number, None),
         _entry(printed.account, letterhead.account, None),
     ]
     columns = [
@@ -36,10 +36,15 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
     return [(label, lines) for label, lines in columns if lines]
 
 
-def _entry(label: str, value: str, href: str | None, separator: str = ": ") -> FooterLine:
+def _entry(label: str, value: str, href: str | None) -> FooterLine:
     if not value:
         return ()
-    return (Span(f"{label}{separator}"), Span(value, href=href))
+    return (Span(labelled(label)), Span(value, href=href))
+
+
+def labelled(label: str) -> str:
+    """ "Telefon: " before a value, but "Org.nr. " and "Kontonr. ": no colon after a full stop."""
+    return f"{label} " if label.endswith(".") else f"{label}: "
 
 
 def _web_link(web: str) -> str | None:
@@ -92,7 +97,7 @@ def _entries(label: str, lines: list[FooterLine]) -> list[_Entry]:
             _Entry((Span(label, bold=True),), tuple((Span(p, bold=True),) for p in heading))
         )
     for line in lines:
-        if len(line) == 2 and line[0].text.endswith(": "):
+        if len(line) == 2 and line[0].text.endswith(" "):
             head = (Span(line[0].text.rstrip(), line[0].bold),)
             entries.append(_Entry(line, (head, line[1:])))
         else:
@@ -172,7 +177,7 @@ def header_items(
     items = page_number_items(ctx, number, total, baseline)
     right_edge = min(item.x for item in items if isinstance(item, Text)) - HEADER_GAP
     if ours:
-        text = f"{labels(ctx.language).our_reference}: {ours}"
+        text = labelled(labels(ctx.language).our_reference) + ours
         line = ctx.lines(ctx.plain(text), size, g.TEXT_WIDTH / 2)[0]
         right_edge -= line.width / g.MM
         items += ctx.line_items(line, right_edge, baseline, size, None, GREY)

@@ -300,7 +300,7 @@ def test_font_without_sami_letters_is_refused_for_sami_labels(tmp_path: Path) ->
     assert letterpress.render(letterpress.load(norwegian)).startswith(b"%PDF-")
 
 
-def sami_letter(folder: Path, **fields: object) -> Path:
+def sami_letter(folder: Path, name: str = "letter.yaml", **fields: object) -> Path:
     """A North Sámi letter on the Guovdageaidnu letterhead; its words are the example's."""
     data: dict[str, object] = {
         "letterhead": str(GUOVDAGEAIDNU),
@@ -309,4 +309,41 @@ def sami_letter(folder: Path, **fields: object) -> Path:
         "title": "Finnmárkkulága váldosisdoallu",
         "body": "Finnmárkkuláhka lea čearddalaččat bealátkeahttá.\n",
     }
-    return write_letter(folder, **{**data, **fields})
+    return write_letter(folder, name, **{**data, **fields})
+
+
+def test_mail_of_a_sami_letter_needs_its_own_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714640400")
+    recipient = {"name": "Niillas Ovllá Sara", "address": ["Postboks 10", "9520 GUOVDAGEAIDNU"]}
+    recipient["email"] = "niillas@example.no"
+    bare = sami_letter(tmp_path, "bare.yaml", recipient=recipient)
+    out = tmp_path / "out"
+    assert main(["mail", str(bare), "-o", str(out)]) == 1
+    assert "email.text: letterpress has no attested se wording" in capsys.readouterr().err
+    note = {"text": "The municipality writes this note."}
+    given = sami_letter(tmp_path, "given.yaml", recipient=recipient, email=note)
+    assert main(["mail", str(given), "-o", str(out)]) == 0
+    message = (out / "given.eml").read_text(encoding="utf-8")
+    assert "Content-Language: se-NO" in message
+
+
+def test_every_printed_label_is_joined_in_both_languages() -> None:
+    from dataclasses import fields
+
+    from letterpress.labels import label_set
+
+    joined = label_set("se", ["se", "nb"])
+    own_language = {"approved", "language_tag", "hyphenation", "months"}
+    for field in fields(joined):
+        se, nb = getattr(LABELS["se"], field.name), getattr(LABELS["nb"], field.name)
+        if field.name in own_language:
+            assert getattr(joined, field.name) == se
+        elif field.name == "attachment":
+            assert joined.attachments_heading(1) == "Mielddus/Vedlegg"
+        else:
+            assert getattr(joined, field.name) == (se if se == nb else f"{se}/{nb}"), field.name
+    assert joined.attachments_heading(3) == "Mildosat/Vedlegg"
+    assert joined.page_of(2, 3) == "2 siidu 3 siiddus/Side 2 av 3"
+    assert LABELS["se"].approved == ""  # no attested wording: the letterhead gives it

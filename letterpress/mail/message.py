@@ -116,6 +116,16 @@ def text_of(letter: Letter) -> str:
         return _lines(given)
     head = letter.letterhead
     signature = head.name if not head.unit else f"{head.name}\n{head.unit}"
+    if letter.language not in _INTRO:  # North Sámi: no attested wording of the note
+        line = letter.source.line_of("email") if letter.source else None
+        path = letter.source.path if letter.source else None
+        raise LetterError.at(
+            path,
+            line,
+            "email.text",
+            f"letterpress has no attested {letter.language} wording of the covering note; "
+            "write the message in email.text",
+        )
     intro = _INTRO[letter.language].format(organisation=head.name)
     return f"{intro}\n\n{_CLOSING[letter.language]}\n{signature}\n"
 

@@ -212,7 +212,7 @@ LABEL_SEPARATOR = "/"
 """Between the languages of a bilingual label, as Sámediggi and Gáivuotna print them:
 "Min čuj./Vår referanse", "Beaivi/Dato"."""
 
-_JOINED = (
+PRINTED = (
     "our_reference",
     "your_reference",
     "archive_code",
@@ -232,7 +232,8 @@ _JOINED = (
     "web",
     "account",
 )
-"""The labels printed in every label language of a letter, joined."""
+"""The labels, each joined in all label languages of a bilingual letter; the approval sentence,
+document language, hyphenation and months stay those of the letter's own language."""
 
 
 def default_label_languages(language: str) -> tuple[str, ...]:
@@ -247,7 +248,7 @@ def label_set(language: str, languages: Sequence[str]) -> Labels:
     approval sentence, document language, hyphenation and month names are ``language``'s."""
     own = LABELS[language]
     sets = [LABELS[each] for each in languages]
-    joined = {name: _join([getattr(s, name) for s in sets]) for name in _JOINED}
+    joined = {name: _join([getattr(s, name) for s in sets]) for name in PRINTED}
     joined["attachment"] = _join([s.attachments_heading(1) for s in sets])
     return replace(own, **joined)
 

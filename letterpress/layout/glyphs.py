@@ -11,15 +11,9 @@ from collections.abc import Iterator, Sequence
 
 from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
 from letterpress.errors import LetterError, Problem
-from letterpress.labels import Labels
+from letterpress.labels import PRINTED, Labels
 from letterpress.layout.fonts import FontSet
 from letterpress.model import Letter
-
-_LABEL_FIELDS = (
-    "our_reference", "your_reference", "archive_code", "case_officer", "date", "exempt",
-    "closing", "attachments", "attachment", "copies", "page", "post_address", "visit_address",
-    "phone", "email", "org_number", "web", "account",
-)  # fmt: skip
 
 
 def check_glyphs(
@@ -46,7 +40,7 @@ def check_glyphs(
 def _label_problems(letter: Letter, labels: Labels, fonts: FontSet) -> list[Problem]:
     """Labels are set in regular and bold: a letterhead font without the North Sámi letters
     (Á Č Đ Ŋ Š Ŧ Ž) cannot print a Sámi letter's labels."""
-    text = " ".join(getattr(labels, name) for name in _LABEL_FIELDS)
+    text = " ".join(getattr(labels, name) for name in (*PRINTED, "attachment"))
     char = fonts.missing(text) or fonts.missing(text, bold=True)
     if char is None:
         return []

@@ -248,6 +248,30 @@ def test_sami_span_in_a_norwegian_paragraph_is_not_hyphenated() -> None:
     assert nb_in_se[0].endswith("-")
 
 
+def test_sami_spans_in_a_norwegian_letter_are_not_hyphenated_in_the_pdf(tmp_path: Path) -> None:
+    from letterpress import finish, layout
+    from letterpress.body.blocks import Paragraph
+
+    def pdf_of(lang: str | None) -> bytes:
+        letter = letterpress.load(write_letter(tmp_path))
+        spans: list[Span] = []
+        for word in SAMI_WORDS * 6:
+            spans += [Span("Vi viser til "), Span(word, lang=lang), Span(" i saken. ")]
+        painted = layout.paint(layout.compose(letter, [Paragraph(tuple(spans))]))
+        return finish.finish(painted, letter, letterpress.Options(pdfa=False))
+
+    def sami_word_split(pdf: bytes) -> bool:
+        text = page_texts(pdf)[0]
+        return any(f"{word[:i]}\ufffe" in text for word in SAMI_WORDS for i in range(2, len(word)))
+
+    assert sami_word_split(pdf_of(None))  # Norwegian patterns split these words
+    assert not sami_word_split(pdf_of("se"))
+
+
+SAMI_WORDS = ["ealáhusdoaimmaheapmái", "luondduvalljodagain", "soahpameahttunvuođaid"]
+"""Long words of the example letter's body."""
+
+
 def test_hyphenation_dictionaries_by_language_tag() -> None:
     assert dictionary_for("se") == dictionary_for("se-NO") == "se_NO"
     assert hyphenator("se_NO") is None and hyphenator(dictionary_for("sme")) is None

@@ -83,7 +83,7 @@ ACCEPTED = {
 
 REJECTED = {
     "date not ISO": "recipient: {name: Kari}\ndate: 13.09.2022\n",
-    "unknown language": "recipient: {name: Kari}\nlanguage: se\n",
+    "unknown language": "recipient: {name: Kari}\nlanguage: sv\n",
     "approved as maybe": "recipient: {name: Kari}\napproved_electronically: kanskje\n",
     "both recipient and recipients": "recipient: {name: Kari}\nrecipients: [{name: Ola}]\n",
     "no recipient": "exempt: Offl. § 13\n",

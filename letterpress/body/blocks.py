@@ -16,6 +16,9 @@ class Span:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    lang: str | None = None
+    """BCP 47 tag of a run in another language than the letter's (``[...]{lang=se}``): it
+    is hyphenated by that language's rules, or not at all when there are none."""
 
     @property
     def is_break(self) -> bool:

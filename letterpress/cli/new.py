@@ -15,8 +15,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("name", metavar="NAME", help="the letter to write (.yaml is added)")
     parser.add_argument("--letterhead", metavar="PATH", help="letterhead file to use")
     parser.add_argument(
-        "--language", choices=("nb", "nn", "en"), default="nb",
-        help="bokmål (default), nynorsk or English",
+        "--language", choices=("nb", "nn", "en", "se"), default="nb",
+        help="bokmål (default), nynorsk, English or North Sámi (labels in North Sámi and bokmål)",
     )
     parser.set_defaults(run=run)
 

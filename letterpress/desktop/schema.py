@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from letterpress.labels import labels
 from letterpress.model import (
     HEX_COLOUR,
+    ApprovalText,
     Attachment,
     CaseOfficer,
     Email,
@@ -42,7 +43,7 @@ _NB = labels("nb")
 
 LABELS: dict[type[BaseModel], dict[str, str]] = {
     Letter: {
-        "letterhead": "Brevhode", "language": "Målform", "date": _NB.date,
+        "letterhead": "Brevhode", "language": "Målform", "labels": "Ledetekster", "date": _NB.date,
         "reference": "Referanser", "recipient": "Mottaker", "recipients": _NB.recipients,
         "exempt": _NB.exempt, "title": "Tittel", "body": "Brødtekst",
         "body_file": "Brødtekst fra fil", "closing": "Hilsen", "signatories": "Underskrivere",
@@ -64,7 +65,9 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "post_address": _NB.post_address, "visit_address": _NB.visit_address,
         "phone": _NB.phone, "email": _NB.email, "web": _NB.web, "org_number": _NB.org_number,
         "account": _NB.account, "fonts": "Skrifter", "colour": "Farge",
+        "approval_text": "Tekst om elektronisk godkjenning",
     },
+    ApprovalText: {"nb": "Bokmål", "nn": "Nynorsk", "en": "Engelsk", "se": "Nordsamisk"},
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},
 }
 LABELS[MergeRecipient] = LABELS[Recipient]

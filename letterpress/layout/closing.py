@@ -45,8 +45,9 @@ def closing_chunks(ctx: Context, letter: Letter, root: Node) -> list[Chunk]:
         chunks += text_chunks(
             ctx, lines, size - 1, measure.x, node, space_before=APPROVAL_SPACE, keep_all=True
         )
+    heading = ctx.labels.attachments_heading(len(letter.attachments))
     titles = [a.title for a in letter.attachments]
-    chunks += _listing(ctx, ctx.labels.attachments, titles, root, letter.attachments_numbered)
+    chunks += _listing(ctx, heading, titles, root, letter.attachments_numbered)
     copies = [
         ", ".join([c.name, *([c.attention] if c.attention else []), *c.address])
         for c in letter.copies
@@ -137,7 +138,9 @@ def _signature_image(
 
 def _signature_alt(ctx: Context, person: Signatory) -> str:
     words = {"en": "Signature of", "nn": "Signaturen til", "nb": "Signaturen til"}
-    return f"{words.get(ctx.language, words['nb'])} {person.name}"
+    if ctx.language not in words:  # no attested wording (North Sámi): the name alone
+        return person.name
+    return f"{words[ctx.language]} {person.name}"
 
 
 def _listing(

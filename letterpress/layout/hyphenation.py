@@ -1,4 +1,7 @@
-"""Norwegian (and English) hyphenation with pyphen, its patterns kept in a cache on disk.
+"""Hyphenation with pyphen, its patterns kept in a cache on disk, by language.
+
+A language pyphen has no patterns for (North Sámi) is not hyphenated at all: another
+language's patterns would split its words in wrong places.
 
 Parsing the nb/nn pattern files takes about a third of a second, longer than building a whole
 letter; a clerk who builds one letter from the command line would pay it every time. The parsed
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import pyphen
 
+from letterpress.labels import LABELS
 from letterpress.output import write_atomic
 
 Patterns = dict[str, object]
@@ -26,10 +30,24 @@ Patterns = dict[str, object]
 CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
 
 
-@lru_cache(maxsize=4)
-def hyphenator(language: str) -> pyphen.Pyphen:
-    """A hyphenator for ``language`` (a pyphen dictionary name such as ``nb_NO``)."""
-    source = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+def dictionary_for(tag: str) -> str:
+    """The pyphen dictionary name for a BCP 47 language tag: ``se`` and ``se-NO`` give
+    ``se_NO``, ``nb`` gives letterpress's ``nb_NO``, ``de-AT`` gives ``de_AT``."""
+    name = tag.strip().replace("-", "_")
+    primary = name.split("_")[0].lower()
+    if primary == name.lower() and primary in LABELS:
+        return LABELS[primary].hyphenation
+    return name
+
+
+@lru_cache(maxsize=8)
+def hyphenator(language: str) -> pyphen.Pyphen | None:
+    """A hyphenator for ``language`` (a pyphen dictionary name such as ``nb_NO``), or None
+    when pyphen has no patterns for it."""
+    found = pyphen.language_fallback(language) if language else None
+    if found is None:
+        return None
+    source = pyphen.LANGUAGES[found]
     cache = _cache_file(source)
     if source not in pyphen.hdcache and cache is not None:
         patterns = _read(cache)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
 from letterpress.fonts import font_set
-from letterpress.labels import labels
+from letterpress.labels import Labels, label_set
 from letterpress.layout.address import address_items
 from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks
@@ -29,14 +30,15 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
     if letter.recipient is None:
         raise ValueError("a merge letter must be expanded (load.merge.expand) before layout")
     language = letter.language
+    printed = _labels(letter)
     ctx = Context(
         fonts=font_set(letter.letterhead),
-        labels=labels(language),
+        labels=printed,
         language=language,
-        hyphenation=labels(language).hyphenation,
+        hyphenation=printed.hyphenation,
         accent=_accent(letter.letterhead.colour),
     )
-    check_glyphs(letter, blocks, ctx.fonts)
+    check_glyphs(letter, blocks, ctx.fonts, printed)
     root = Node("Document")
     first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
     address, address_bottom = address_items(ctx, letter.recipient, root)
@@ -99,6 +101,16 @@ def _pages(
                 page.items += page_number_items(ctx, 1, total, g.PAGE_NUMBER_FIRST_BASELINE)
         pages.append(page)
     return pages
+
+
+def _labels(letter: Letter) -> Labels:
+    """The labels in the letter's label languages, with the letterhead's approval sentence."""
+    printed = label_set(letter.language, letter.label_languages)
+    approved = letter.letterhead.approval_sentence(letter.language)
+    if letter.approved_electronically and not approved:
+        # load refuses this with the letter's line; a Letter built in Python meets it here.
+        raise ValueError(f"the letterhead gives no approval_text for {letter.language}")
+    return replace(printed, approved=approved)
 
 
 def _subject(letter: Letter) -> str:

@@ -1,10 +1,12 @@
-"""Breaking styled text into ragged-right lines, with Norwegian hyphenation.
+"""Breaking styled text into ragged-right lines, with hyphenation by language.
 
-Words are hyphenated with pyphen's dictionary for the letter's language when that fills a line
-better (in running text only: the caller asks for it). A word longer than the whole line is
-broken inside the margins, never pushed past the edge. An e-mail address or URL is broken only
-after ``@ . / -`` or just before ``@ .``, never with an inserted hyphen; an e-mail address is
-broken before its ``@`` when both halves fit on a line.
+Words are hyphenated with pyphen's dictionary for their language (the letter's, or a span's
+own) when that fills a line better, in running text only (the caller asks for it); text in a
+language pyphen has no patterns for (North Sámi) breaks only at spaces and at the hyphens
+already in it. A word longer than the whole line is broken inside the margins, never pushed
+past the edge. An e-mail address or URL is broken only after ``@ . / -`` or just before
+``@ .``, never with an inserted hyphen; an e-mail address is broken before its ``@`` when both
+halves fit on a line.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from functools import lru_cache
 from letterpress.body.blocks import Span
 from letterpress.fonts import FontSet
 from letterpress.geometry import MM
-from letterpress.layout.hyphenation import hyphenator
+from letterpress.layout.hyphenation import dictionary_for, hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
 _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
@@ -58,6 +60,8 @@ class _Piece:
     text: str
     font: str
     href: str | None
+    hyphenation: str = ""
+    """The pyphen dictionary of the piece's language."""
 
 
 @lru_cache(maxsize=4096)
@@ -69,7 +73,8 @@ def break_lines(
     language: str,
     hyphenate: bool = True,
 ) -> tuple[TextLine, ...]:
-    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``.
+    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``; ``language`` is
+    the pyphen dictionary for spans that do not name a language of their own.
 
     Cached: in a mail merge every letter sets the same paragraphs, and only the recipient's
     lines are new. The lines are immutable, so every letter can share them.
@@ -95,7 +100,7 @@ class _LineBreaker:
         return self.fonts.width(piece.text, piece.font, self.size)
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
-        for box in _boxes(spans, self.fonts):
+        for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
                 self.flush(force=True)
             elif box == "space":
@@ -162,13 +167,14 @@ class _LineBreaker:
         if not match or not MIN_HYPHENATED <= len(match.group(2)) <= MAX_HYPHENATED:
             return [], box
         lead, word, _trail = match.groups()
-        for position in reversed(_hyphen_positions(word, self.language)):
+        for position in reversed(_hyphen_positions(word, piece.hyphenation)):
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else "-"
-            head = _Piece(head_text + hyphen, piece.font, piece.href)
+            head = _Piece(head_text + hyphen, piece.font, piece.href, piece.hyphenation)
             if self.width(head) <= room:
-                return [head], [_Piece(piece.text[cut:], piece.font, piece.href)]
+                tail = _Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)
+                return [head], [tail]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -185,8 +191,12 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(_Piece(piece.text[:cut], piece.font, piece.href))
-            rest = [_Piece(piece.text[cut:], piece.font, piece.href)] if piece.text[cut:] else []
+                head.append(_Piece(piece.text[:cut], piece.font, piece.href, piece.hyphenation))
+            rest = (
+                [_Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)]
+                if piece.text[cut:]
+                else []
+            )
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -222,11 +232,16 @@ def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> in
 
 
 def _hyphen_positions(word: str, language: str) -> list[int]:
-    return list(hyphenator(language).positions(word))
+    found = hyphenator(language)
+    if found is None:
+        # No patterns for the language: break only after the hyphens already in the word.
+        return [i + 1 for i, char in enumerate(word[:-1]) if char == "-"]
+    return list(found.positions(word))
 
 
-def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
-    """Words (runs of pieces with no space between), "space" and "break" tokens."""
+def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[_Piece] | str]:
+    """Words (runs of pieces with no space between), "space" and "break" tokens; each piece
+    carries the hyphenation dictionary of its span's language, else ``language``."""
     tokens: list[list[_Piece] | str] = []
     box: list[_Piece] = []
     for span in spans:
@@ -237,6 +252,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
             tokens.append("break")
             continue
         font = fonts.name(span.bold, span.italic)
+        hyphenation = dictionary_for(span.lang) if span.lang else language
         for part in _SPACES.split(span.text):
             if not part:
                 continue
@@ -246,7 +262,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
                     box = []
                 tokens.append("space")
             else:
-                box.append(_Piece(part, font, span.href))
+                box.append(_Piece(part, font, span.href, hyphenation))
     if box:
         tokens.append(box)
     return tokens

@@ -35,7 +35,7 @@ _INTRO = {
     "en": "Please find attached a letter from {organisation}.",
 }
 _CLOSING = {"nb": "Med hilsen", "nn": "Med helsing", "en": "Yours sincerely"}
-_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
+_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en", "se": "se-NO"}
 # Characters Windows, macOS or a mail client will not keep in a file name.
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _MAX_FILE_NAME = 120
@@ -116,6 +116,16 @@ def text_of(letter: Letter) -> str:
         return _lines(given)
     head = letter.letterhead
     signature = head.name if not head.unit else f"{head.name}\n{head.unit}"
+    if letter.language not in _INTRO:  # North Sámi: no attested wording of the note
+        line = letter.source.line_of("email") if letter.source else None
+        path = letter.source.path if letter.source else None
+        raise LetterError.at(
+            path,
+            line,
+            "email.text",
+            f"letterpress has no attested {letter.language} wording of the covering note; "
+            "write the message in email.text",
+        )
     intro = _INTRO[letter.language].format(organisation=head.name)
     return f"{intro}\n\n{_CLOSING[letter.language]}\n{signature}\n"
 

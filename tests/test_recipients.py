@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import io
 import math
+import re
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +21,8 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from conftest import KS_LETTERHEAD, MM, page_texts, write_yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from letterpress.cli import main
 from letterpress.desktop.preflight import preflight
@@ -25,6 +30,7 @@ from letterpress.errors import LetterError
 from letterpress.layout.geometry import ENVELOPE_WINDOWS
 from letterpress.load import load
 from letterpress.load.merge import Merged, entries, expand, prepare
+from letterpress.load.recipients import _cell_text as cell_text
 
 HEADINGS = ["Navn", "Att.", "Adresse", "Adresse2", "Postnr", "Poststed", "Land", "E-post",
             "Beløp", "Merknad"]
@@ -390,3 +396,50 @@ def test_a_workbook_is_read_row_by_row(tmp_path: Path) -> None:
     # Flat: the last 1,800 rows cost no more memory than the first 200 (bench/bench_merge.py
     # measures 10,000).
     assert peak < early + 500_000
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.booleans(),
+    st.sampled_from(["#REF!", "#N/A", "0032", "Norge", "Sverige", " NO ", "|", "a|b|c"]),
+)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(st.lists(st.lists(CELLS, min_size=0, max_size=8), min_size=1, max_size=3))
+def test_any_workbook_cells_merge_or_name_their_problems(cell_rows: list[list[object]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        book = openpyxl.Workbook()
+        book.active.append(["Navn", "Adresse", "Adresse2", "Postnr", "Poststed", "Land", "Att",
+                            "Beløp"])
+        for row in cell_rows:
+            book.active.append(row)
+        book.save(folder / "m.xlsx")
+        path = write_yaml(folder / "l.yaml", {
+            "letterhead": str(KS_LETTERHEAD), "recipients": "m.xlsx", "title": "T",
+            "body": "kr {{ recipient.Beløp }}\n",
+        })
+        try:
+            found = list(entries(load(path)))
+        except LetterError as error:
+            assert all(p.path == folder / "m.xlsx" for p in error.problems), error
+            return
+        written = [[*row, *[None] * 8][:8] for row in cell_rows]
+        written = [row for row in written if any(cell_text(v).strip() for v in row)]
+        assert len(found) == len(written)
+        for entry, row in zip(found, written, strict=True):
+            if isinstance(entry, Merged):
+                recipient = entry.letter.recipient
+                assert recipient.name == cell_text(row[0]).strip()
+                assert all(line.strip() and "\n" not in line for line in recipient.address)
+                code, country = (cell_text(v).strip() for v in row[3:5])
+                if re.fullmatch(r"[0-9]{1,3}", code) and country.casefold() in ("", "norge"):
+                    # Excel's 32 is the postcode 0032.
+                    assert any(line.startswith(code.zfill(4)) for line in recipient.address)
+            else:
+                assert all(str(p).startswith(f"{folder / 'm.xlsx'}:") for p in entry.problems)

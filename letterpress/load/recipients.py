@@ -25,7 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from letterpress.errors import LetterError
-from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
+from letterpress.limits import (
+    MAX_RECIPIENT_FILE_BYTES,
+    MAX_RECIPIENTS,
+    MAX_WORKBOOK_UNPACKED_BYTES,
+)
 from letterpress.load.address import NORWAY
 
 __all__ = ["HEADINGS", "STANDARD_KEYS", "RecipientsFile", "Record", "address_lines"]
@@ -434,6 +438,7 @@ def _sheet_records(path: Path, width: int | None) -> Iterator[tuple[int, list[st
 def _open_workbook(path: Path) -> Any:
     import openpyxl
 
+    _check_unpacked_size(path)
     try:
         with warnings.catch_warnings():
             # Workbooks saved by other programs lack styles openpyxl expects; it says so.
@@ -445,6 +450,27 @@ def _open_workbook(path: Path) -> Any:
         ) from None
     except Exception as exc:
         raise LetterError.at(path, None, "", _unreadable(exc)) from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise LetterError.at(path, None, "", _unreadable(exc)) from None
+    except OSError as exc:
+        raise LetterError.at(
+            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
+        ) from None
+    if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
+        raise LetterError.at(
+            path, None, "",
+            f"the workbook unpacks to {unpacked // 1024 // 1024} MiB; at most "
+            f"{MAX_WORKBOOK_UNPACKED_BYTES // 1024 // 1024} MiB is accepted; split it into "
+            "several merges",
+        )
 
 
 def _unreadable(exc: Exception) -> str:
@@ -461,8 +487,8 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        # Excel shows at most 15 significant digits; 0.1+0.2 is 0.3 there, and 32.0 is 32.
-        return f"{value:.15g}"
+        # Excel shows at most 15 significant digits; 0.1+0.2 is 0.3 there, 32.0 is 32, -0 is 0.
+        return f"{value:.15g}" if value else "0"
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.strftime("%d.%m.%Y")

@@ -443,3 +443,27 @@ def test_any_workbook_cells_merge_or_name_their_problems(cell_rows: list[list[ob
                     assert any(line.startswith(code.zfill(4)) for line in recipient.address)
             else:
                 assert all(str(p).startswith(f"{folder / 'm.xlsx'}:") for p in entry.problems)
+
+
+def test_the_manifest_never_replaces_a_recipients_list(tmp_path: Path) -> None:
+    """Built into its own folder, ``tilskudd.yaml``'s print manifest would be ``tilskudd.csv``."""
+    recipients = tmp_path / "tilskudd.csv"
+    recipients.write_text(
+        "Navn;Adresse;Postnr;Poststed;Beløp;Merknad\nKari;Storgata 1;155;Oslo;1;Ingen\n",
+        encoding="utf-8",
+    )
+    before = recipients.read_bytes()
+    letter = write_letter(tmp_path, "tilskudd.csv")
+    status, _, err = _run(["build", str(letter), "-o", str(tmp_path), "--combined"])
+    assert status == 1
+    assert f"{recipients} exists and is not a print manifest" in err
+    assert recipients.read_bytes() == before
+    assert not (tmp_path / "tilskudd.pdf").exists()
+    assert (tmp_path / "tilskudd" / "001-kari.pdf").exists()
+
+
+def test_duplex_needs_the_print_file(tmp_path: Path) -> None:
+    letter = write_letter(tmp_path, "mottakere.csv")
+    status, _, err = _run(["build", str(letter), "-o", str(tmp_path / "out"), "--duplex"])
+    assert status == 2 and "--combined" in err
+    assert not (tmp_path / "out").exists()

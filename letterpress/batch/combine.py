@@ -46,6 +46,7 @@ PDF_VERSION = "1.7"
 """The newest version central print and print shops take (``preflight``)."""
 
 MANIFEST_HEADER = ("file", "name", "postcode", "pages", "sheets")
+_MANIFEST_FIRST_LINE = "\ufeff".encode() + ";".join(MANIFEST_HEADER).encode()
 
 TAG_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -79,6 +80,7 @@ def combine(
     """
     from letterpress.desktop.preflight import preflight_bytes
 
+    _check_manifest_target(target)
     data, placed = _print_file(letters, title, duplex)
     # A print file is not sent to a digital mailbox: its size is not a finding.
     findings = preflight_bytes(data, target, max_bytes=None)
@@ -91,6 +93,29 @@ def combine(
 
 def manifest_path(target: Path) -> Path:
     return target.with_suffix(".csv")
+
+
+class ManifestInTheWay(Exception):
+    """The manifest's name is taken by a file letterpress did not write."""
+
+
+def _check_manifest_target(target: Path) -> None:
+    """``out/x.csv`` may be the recipients list itself (built with ``-o`` its own folder): a
+    file that is not an earlier manifest is never replaced."""
+    path = manifest_path(target)
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # writing it will say what is wrong
+    if first.rstrip(b"\r\n") != _MANIFEST_FIRST_LINE:
+        raise ManifestInTheWay(
+            f"{target} and its manifest are not written: {path} exists and is not a print "
+            "manifest (a recipients list?), so it is left as it is; build into another output "
+            "folder (-o)"
+        )
 
 
 def _print_file(

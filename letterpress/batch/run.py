@@ -348,7 +348,7 @@ class _Tracker:
                 each.lock = None
 
     def _combine(self, plan: _Plan) -> None:
-        from letterpress.batch.combine import Printed, combine, manifest_path
+        from letterpress.batch.combine import ManifestInTheWay, Printed, combine, manifest_path
 
         assert self.out is not None
         outcome = plan.outcome
@@ -360,6 +360,9 @@ class _Tracker:
             findings = combine(
                 letters, target, outcome.source.stem, duplex=self.duplex, strict=self.strict
             )
+        except ManifestInTheWay as exc:
+            outcome.problems.append(Problem(outcome.source, None, "", f"{exc}"))
+            return
         except Exception as exc:  # a broken combined file must not hide the letters built
             outcome.problems.append(
                 Problem(outcome.source, None, "", f"cannot write {target}: {exc}")

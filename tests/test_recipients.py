@@ -467,3 +467,21 @@ def test_duplex_needs_the_print_file(tmp_path: Path) -> None:
     status, _, err = _run(["build", str(letter), "-o", str(tmp_path / "out"), "--duplex"])
     assert status == 2 and "--combined" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_address_warning_names_the_column_it_comes_from(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text(
+        "Navn;Adresse;Postnr;Poststed\r\nKari;Storgata 1;01550;Oslo\r\nPer;;;\r\n",
+        encoding="utf-8",
+    )
+    path = write_yaml(tmp_path / "l.yaml", {
+        "letterhead": str(KS_LETTERHEAD), "recipients": "m.csv", "title": "T", "body": "B\n",
+    })
+    kari, per = expand(load(path))
+    (warning,) = kari.warnings
+    assert str(warning).startswith(
+        f"{tmp_path / 'm.csv'}:2: warning: recipient 1 (m.csv:2): Postnr/Poststed: '01550 OSLO' "
+    )
+    (warning,) = per.warnings
+    assert str(warning).startswith(f"{tmp_path / 'm.csv'}:3: warning: recipient 2 (m.csv:3): ")
+    assert "cannot go by post" in str(warning)

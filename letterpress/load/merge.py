@@ -82,7 +82,7 @@ class Merge:
     """A letter made ready to merge: placeholders found, the recipients' header read and checked.
 
     ``count`` is the number of letters it makes; iterating it yields them in recipient order.
-    A CSV file is read again on each iteration, row by row.
+    A recipients file is read again on each iteration, row by row.
     """
 
     def __init__(self, letter: Letter) -> None:
@@ -121,8 +121,9 @@ class Merge:
 def prepare(letter: Letter) -> Merge:
     """Check ``letter`` as a whole for merging; raises ``LetterError`` for a problem with it.
 
-    A problem with the letter as a whole (a CSV file that cannot be read or lacks a column a
-    placeholder names, a misspelt placeholder) is raised here, before any letter is made.
+    A problem with the letter as a whole (a recipients file that cannot be read or lacks a
+    column a placeholder names, a misspelt placeholder) is raised here, before any letter is
+    made.
     """
     return Merge(letter)
 
@@ -141,7 +142,7 @@ def expand(letter: Letter) -> Iterator[Merged]:
 
 
 def count(letter: Letter) -> int:
-    """How many letters ``letter`` makes (reads a CSV file once, without keeping it)."""
+    """How many letters ``letter`` makes (reads a recipients file once, without keeping it)."""
     return prepare(letter).count
 
 
@@ -248,7 +249,7 @@ def _bad_placeholder(inner: str) -> str:
     key = inner.rpartition(".")[2].strip() or "KEY"
     return (
         f"{{{{ {inner} }}}} is not a placeholder; write {{{{ recipient.{key} }}}} "
-        "(a key of the recipient or a column of the CSV file)"
+        "(a key of the recipient or a column of the recipients file)"
     )
 
 
@@ -289,7 +290,7 @@ def _with_markers(body: str) -> tuple[str, list[int]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Recipients: rows of a CSV file or items of a list, as text values
+# Recipients: rows of a recipients file or items of a list, as text values
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,8 @@ def build(
     tracker = _Tracker(
         Path(out_dir), progress or Silent(), combined, strict=options.strict, duplex=duplex
     )
+    # A proof's marks are meant to cross the print zones: its print file is not preflighted.
+    tracker.preflight = not options.show_layout
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     workers = jobs or default_jobs()
@@ -172,6 +174,7 @@ class _Tracker:
         self.out = out
         self.strict = strict
         self.duplex = duplex
+        self.preflight = True
         self.progress = progress
         self.combined = combined
         self.report = Report()
@@ -358,7 +361,8 @@ class _Tracker:
         ]
         try:
             findings = combine(
-                letters, target, outcome.source.stem, duplex=self.duplex, strict=self.strict
+                letters, target, outcome.source.stem, duplex=self.duplex, strict=self.strict,
+                preflight=self.preflight,
             )
         except ManifestInTheWay as exc:
             outcome.problems.append(Problem(outcome.source, None, "", f"{exc}"))

@@ -75,8 +75,9 @@ def combine(
 ) -> list[Finding]:
     """Write ``letters``, in order, to ``target`` and the manifest beside it (both atomically).
 
-    The file is checked with ``preflight`` before it is written; the findings are returned.
-    With ``strict`` a finding leaves both files unwritten.
+    The file is checked with ``preflight`` before it is written (not for a layout proof,
+    ``preflight=False``); the findings are returned. With ``strict`` a finding leaves both files
+    unwritten.
     """
     from letterpress.desktop.preflight import preflight_bytes
 

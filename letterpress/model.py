@@ -292,7 +292,7 @@ class Letter(Strict):
     reference: Reference = Field(default_factory=Reference, description="Referanser")
     recipient: Recipient | None = Field(None, description="Mottaker")
     recipients: RecipientList | None = Field(
-        None, description="Mottakere: a list, or a CSV file, for one letter per recipient"
+        None, description="Mottakere: a list, or a CSV or .xlsx file, for one letter per recipient"
     )
     exempt: Text = Field("", description="Unntatt offentlighet: the legal basis")
     title: Printed = Field(description="Tittel, printed in bold; no full stop")

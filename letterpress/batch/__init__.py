@@ -1,7 +1,7 @@
 """batch: build or check many letters (files and folders of them) into an output folder.
 
-``build(paths, out_dir, options, jobs=, combined=, progress=)`` and ``check(paths)`` return a
-:class:`Report` with an :class:`Outcome` per letter file. See ``docs/batch.md``.
+``build(paths, out_dir, options, jobs=, combined=, progress=, duplex=)`` and ``check(paths)``
+return a :class:`Report` with an :class:`Outcome` per letter file. See ``docs/batch.md``.
 """
 
 from __future__ import annotations

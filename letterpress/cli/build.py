@@ -32,7 +32,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--combined", action="store_true",
-        help="also write each mail merge as one PDF, DIR/NAME.pdf, for printing",
+        help="also write each mail merge as one PDF for printing, DIR/NAME.pdf (PDF 1.7, a "
+        "bookmark per recipient), and its manifest DIR/NAME.csv",
+    )
+    parser.add_argument(
+        "--duplex", action="store_true",
+        help="with --combined: add a blank page after a letter with an odd number of pages, "
+        "so every letter starts on the front of a sheet",
     )
     parser.add_argument(
         "--sign", metavar="P12",
@@ -85,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     from letterpress.errors import LetterError
     from letterpress.output import folder_problem
 
+    if args.duplex and not args.combined:
+        fail("--duplex applies to the print file: give --combined as well")
+        return 2
     try:
         chosen = options(args)
     except LetterError as exc:
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     result = batch.build(
         args.paths, args.output, chosen,
         jobs=args.jobs, combined=args.combined, progress=for_stream(sys.stderr),
+        duplex=args.duplex,
     )
     print(summary(result, "built"))
     if result.interrupted:

@@ -93,8 +93,9 @@ def letter_schema() -> dict[str, Any]:
     )
     properties["recipients"] = _either(
         {"type": "array", "items": {"$ref": "#/$defs/MergeRecipient"}},
-        _path("a CSV file with a header row: name, attention, address (lines separated by |), "
-              "email and any others"),
+        _path("a CSV file or an Excel workbook (.xlsx) with a header row: Navn/name, "
+              "Att/attention, Adresse, Adresse1-3 or address (lines separated by |), Postnr, "
+              "Poststed, Land, E-post/email and any others"),
         like=properties["recipients"],
     )
     _items_also_text(properties["attachments"])

@@ -1,7 +1,8 @@
 """cli: the ``letterpress`` command. Each subcommand lives in its own module of this package.
 
 A command module has ``register(subparsers)``, which adds its parser and sets ``run`` to a
-function ``run(args) -> int``. Modules import their heavy dependencies inside ``run`` so that
+function ``run(args) -> int``; ``COMMANDS`` names it with its one-line summary. Only the module
+of the command being run is imported, and it imports its heavy dependencies inside ``run``, so
 ``letterpress --help`` and a single build start fast.
 """
 

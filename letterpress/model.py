@@ -238,7 +238,7 @@ class Letterhead(Strict):
         None, description='Accent colour, "#rrggbb"'
     )
     approval_text: ApprovalText = Field(
-        default_factory=ApprovalText,
+        default_factory=lambda: ApprovalText.model_validate({}),
         description="The sentence that the document is approved electronically, by language "
         "(se: required; nb, nn, en: replaces letterpress's own)",
     )

@@ -27,7 +27,7 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
         _entry(printed.org_number, letterhead.org_number, None),
         _entry(printed.account, letterhead.account, None),
     ]
-    columns = [
+    columns: list[tuple[str, list[FooterLine]]] = [
         (printed.post_address, [(Span(line),) for line in letterhead.post_address]),
         (printed.visit_address, [(Span(line),) for line in letterhead.visit_address]),
         ("", [line for line in contact if line]),

@@ -20,6 +20,7 @@ print exactly as written. In the title, the body and the subject a value stands 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -314,7 +315,7 @@ class _Row:
     values: dict[str, str]
     problems: tuple[str, ...] = ()
     """Why this row cannot be merged, found while reading it."""
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """For a row of a file: the column each printed part comes from (``name`` -> ``Navn``)."""
 
     def where(self) -> str:

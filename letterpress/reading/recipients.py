@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,7 +137,7 @@ class RecipientsFile:
         finally:
             records.close()
 
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
+    def _records(self) -> Generator[tuple[int, list[str]], None, None]:
         if self.columns.workbook:
             return _sheet_records(self.path, len(self.columns.headings) or None)
         return _csv_records(self.path, self.delimiter)
@@ -269,7 +269,7 @@ class _Columns:
                     f"{heading}{cell_name}: the cell holds the Excel error {values[heading]}; "
                     "correct the formula in the sheet or type the value"
                 )
-        sources = {}
+        sources: dict[str, str] = {}
         for key in ("name", "attention", "email"):
             values[key] = self.cell(values, key)
             if key in self.roles:
@@ -311,7 +311,9 @@ class _Columns:
         return lines, sources
 
 
-def _claim(path: Path, roles: dict[str, int], role: str, index: int, headings: list) -> None:
+def _claim(
+    path: Path, roles: dict[str, int], role: str, index: int, headings: list[str | None]
+) -> None:
     if role not in roles:
         return
     first, second = headings[roles[role]], headings[index]
@@ -347,7 +349,7 @@ def _column_letter(number: int) -> str:
 # CSV
 
 
-def _csv_records(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(path: Path, delimiter: str) -> Generator[tuple[int, list[str]], None, None]:
     """Every record with the line it starts on, blank ones too."""
     reader = csv.reader(_decoded_lines(path), delimiter=delimiter)
     while True:
@@ -361,7 +363,7 @@ def _csv_records(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         yield start, record
 
 
-def _decoded_lines(path: Path) -> Iterator[str]:
+def _decoded_lines(path: Path) -> Generator[str, None, None]:
     """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line.
 
     The file is read again for the letters after it was counted: by then it may have been
@@ -411,7 +413,9 @@ def _count_unquoted(line: str, char: str) -> int:
 # Excel workbooks
 
 
-def _sheet_records(path: Path, width: int | None) -> Iterator[tuple[int, list[str]]]:
+def _sheet_records(
+    path: Path, width: int | None
+) -> Generator[tuple[int, list[str]], None, None]:
     """The first sheet's rows with their row numbers, as text; ``width`` cells each when given.
 
     openpyxl's read-only mode parses the sheet as it is iterated, so rows are never all held.

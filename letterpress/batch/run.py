@@ -28,6 +28,7 @@ from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
 from letterpress.errors import LetterError, Problem
 from letterpress.options import Options
+from letterpress.output import remove_leftovers
 
 if TYPE_CHECKING:
     from letterpress.load.merge import Merge
@@ -91,9 +92,13 @@ def build(
 
     started = time.perf_counter()
     options = options or Options()
-    tracker = _Tracker(Path(out_dir), progress or Silent(), combined, strict=options.strict)
+    tracker = _Tracker(
+        Path(out_dir), progress or Silent(), combined, strict=options.strict,
+        strict_archive=options.strict_archive,
+    )
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
+    remove_leftovers(Path(out_dir))  # temporary files of a build that was killed
     workers = jobs or default_jobs()
     try:
         with _sigterm_as_interrupt():
@@ -145,6 +150,8 @@ class _Plan:
     aborted: bool = False
     settled: bool = False
     built: dict[int, Path] = field(default_factory=dict)
+    listed: set[Path] = field(default_factory=set)
+    """The PDF of every recipient in today's list, built or not: the ones tidying keeps."""
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     lock: FolderLock | None = None
@@ -159,10 +166,17 @@ class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
     def __init__(
-        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False
+        self,
+        out: Path | None,
+        progress: Progress,
+        combined: bool,
+        *,
+        strict: bool = False,
+        strict_archive: bool = False,
     ) -> None:
         self.out = out
         self.strict = strict
+        self.strict_archive = strict_archive
         self.progress = progress
         self.combined = combined
         self.report = Report()
@@ -239,9 +253,11 @@ class _Tracker:
         if plan.outcome.merge and plan.folder is not None:
             with contextlib.suppress(OSError):  # writing each letter will say what is wrong
                 plan.lock = FolderLock(plan.folder)
+            remove_leftovers(plan.folder)
         try:
             for entry in plan.merge or ():
                 plan.issued += 1
+                plan.listed.add(folder / f"{entry.stem}.pdf")
                 if isinstance(entry, Rejected):
                     self._record(Result(plan.number, entry.index, None, entry.problems))
                     continue
@@ -317,7 +333,8 @@ class _Tracker:
             return
         if plan.lock is None or plan.lock.alone():
             # Another build writing here now would have its new letters taken for old ones.
-            _remove_stale(plan.folder, set(plan.outcome.outputs))
+            # A recipient whose letter failed today (a full disk) keeps the one built before.
+            _remove_stale(plan.folder, plan.listed)
         self.release(plan)
         if self.combined and plan.outcome.outputs:
             self._combine(plan.outcome)

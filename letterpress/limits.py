@@ -31,3 +31,8 @@ MAX_RECIPIENTS = 200_000
 
 MAX_RECIPIENT_FILE_BYTES = 64 * 1024 * 1024
 """A recipients CSV; it is read row by row, so only its size on disk is bounded."""
+
+MAX_PDF_NESTING = 100
+"""Levels of form XObjects, patterns, Type 3 fonts, name-tree nodes or form fields inside
+each other in an appended PDF. Real files use a handful; a hostile one nests thousands, which
+would exhaust Python's stack."""

@@ -209,6 +209,11 @@ class _Tracker:
         outcome = plan.outcome
         try:
             letter = load(outcome.source, outcome.warnings)
+            if any(a.file is not None for a in letter.attachments):
+                from letterpress.finish.attachments import check_attachments
+
+                # Found once per letter file, before a merge typesets a letter per recipient.
+                outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)

@@ -26,12 +26,13 @@ from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.options import Options
 from letterpress.output import remove_leftovers
 
 if TYPE_CHECKING:
     from letterpress.load.merge import Merge
+    from letterpress.model import Letter
 
 LETTER_SUFFIXES = (".yaml", ".yml")
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
@@ -214,12 +215,17 @@ class _Tracker:
 
                 # Found once per letter file, before a merge typesets a letter per recipient.
                 outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
+            if self.out is None:
+                _check_glyphs(letter)  # what layout would refuse, found without typesetting
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
             self._claim(outcome.source, claimed)
-        except LetterError as exc:
-            outcome.problems.extend(exc.problems)
+        except (LetterError, Exception) as exc:  # one letter's failure, whatever it is
+            problems = exc.problems if isinstance(exc, LetterError) else [
+                Problem(outcome.source, None, "", unexpected(exc, "load the letter"))
+            ]
+            outcome.problems.extend(problems)
             outcome.failed = 1
             plan.all_issued = True
             return
@@ -272,6 +278,10 @@ class _Tracker:
         except LetterError as exc:
             # The recipients file went bad while it was read (changed on disk?).
             plan.outcome.problems.extend(exc.problems)
+            plan.aborted = True
+        except Exception as exc:  # the letters of the other files are still built
+            message = unexpected(exc, "read the recipients")
+            plan.outcome.problems.append(Problem(plan.outcome.source, None, "", message))
             plan.aborted = True
 
     def deliver(self, result: Result) -> None:
@@ -364,6 +374,15 @@ class _Tracker:
             )
             return
         outcome.combined = target
+
+
+def _check_glyphs(letter: Letter) -> None:
+    """Characters the letter's fonts cannot show, as layout would find them."""
+    from letterpress import body
+    from letterpress.layout.fonts import font_set
+    from letterpress.layout.glyphs import check_glyphs
+
+    check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

@@ -122,7 +122,9 @@ def register_font(path: Path, source: Path | None = None) -> str:
         return name
     try:
         font = TTFont(name, io.BytesIO(_embeddable(data)))
-    except (TTFError, OSError, ValueError) as exc:
+    except MemoryError:
+        raise
+    except (TTFError, OSError, ValueError, Exception) as exc:  # struct.error on damaged data
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +17,10 @@ from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.load.address import check_address
 from letterpress.load.attachments import attachment_problem
+from letterpress.load.fonts import font_problem
 from letterpress.load.images import image_problem
+from letterpress.load.invisible import invisible, is_direction_control
+from letterpress.load.invisible import message as invisible_message
 from letterpress.load.words import long_word, long_words
 from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
@@ -47,6 +51,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
         raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
     data = dict(doc.data)
     _check_words({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc)
+    _check_invisible({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc, warnings)
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(
@@ -54,7 +59,7 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
         )
     elif isinstance(letterhead_value, dict):
         data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
-        _check_logo(data["letterhead"], doc, ("letterhead",))
+        _check_letterhead_files(data["letterhead"], doc, ("letterhead",))
     letter = _validate(Letter, data, doc, ())
     _check_files(letter, doc)
     letter = _with_body(letter, doc)
@@ -86,13 +91,25 @@ def load_letterhead(
         )
     _check_words(doc.data, doc)
     letterhead = _validate(Letterhead, doc.data, doc, ())
-    _check_logo(letterhead, doc, ())
+    _check_letterhead_files(letterhead, doc, ())
     return letterhead.model_copy(update={"source": path})
 
 
-def _check_logo(letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]) -> None:
+def _check_letterhead_files(
+    letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]
+) -> None:
     if letterhead.logo is not None:
         _refuse(doc, [((*prefix, "logo"), image_problem(letterhead.logo))])
+    if letterhead.fonts is not None:
+        chosen = letterhead.fonts
+        _refuse(
+            doc,
+            [
+                ((*prefix, "fonts", style), font_problem(path))
+                for style in ("regular", "bold", "italic", "bold_italic")
+                if (path := getattr(chosen, style)) is not None
+            ],
+        )
 
 
 def _check_files(letter: Letter, doc: YamlDocument) -> None:
@@ -114,6 +131,19 @@ def _check_files(letter: Letter, doc: YamlDocument) -> None:
 def _check_words(data: Any, doc: YamlDocument) -> None:
     """Refuse words too long to typeset (see ``words.py``) in the printed fields of ``doc``."""
     _refuse(doc, [(loc, found.message()) for loc, found in long_words(data)])
+
+
+def _check_invisible(data: Any, doc: YamlDocument, warnings: list[Problem] | None) -> None:
+    """Refuse direction controls in printed fields; warn of zero-width characters."""
+    errors: list[Problem] = []
+    for loc, char in invisible(data):
+        problem = Problem(doc.path, doc.line_of(loc), ".".join(loc), invisible_message(char))
+        if is_direction_control(char):
+            errors.append(problem)
+        elif warnings is not None:
+            warnings.append(replace(problem, warning=True))
+    if errors:
+        raise LetterError(errors)
 
 
 def _refuse(doc: YamlDocument, found: list[tuple[tuple[str, ...], str | None]]) -> None:

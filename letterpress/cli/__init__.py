@@ -26,10 +26,13 @@ COMMANDS = (
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
+    from letterpress import __version__
+
     top = argparse.ArgumentParser(
         prog="letterpress",
         description="Typeset official Norwegian municipal letters from YAML and Markdown.",
     )
+    top.add_argument("--version", action="version", version=f"letterpress {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"letterpress.cli.{name}").register(sub)
@@ -38,9 +41,24 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns 0 on success, 1 when anything failed, 2 for bad usage."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        # The subcommand's own usage line, not the top-level one, says what it takes.
+        _subparser(top, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
+    epoch_problem = source_date_epoch_problem()
+    if epoch_problem:
+        print(f"letterpress: {epoch_problem}", file=sys.stderr)
+        return 2
     try:
         return int(args.run(args))
+    except MemoryError:
+        print(
+            "letterpress: too little memory; close other programs, or build fewer letters at "
+            "once (-j 1)",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print("letterpress: interrupted", file=sys.stderr)
         return 130
@@ -50,6 +68,34 @@ def main(argv: list[str] | None = None) -> int:
         name = f"{exc.filename}: " if exc.filename else ""
         print(f"letterpress: {name}{exc.strerror or exc}", file=sys.stderr)
         return 1
+
+
+def _subparser(top: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in top._subparsers._group_actions if top._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return top
+
+
+LATEST_EPOCH = 253_402_300_799
+"""9999-12-31 23:59:59 UTC: the last second a date can hold."""
+
+
+def source_date_epoch_problem() -> str | None:
+    """What is wrong with ``SOURCE_DATE_EPOCH``, or None; asked before any command runs, so
+    that no command meets a value it cannot use halfway."""
+    import os
+
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit() and int(text) <= LATEST_EPOCH:
+        return None
+    return (
+        f"SOURCE_DATE_EPOCH is {value!r}; it must be a whole number of seconds since "
+        "1970-01-01 UTC, such as 1714640400 (date +%s prints one), or unset"
+    )
 
 
 if __name__ == "__main__":

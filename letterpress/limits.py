@@ -7,6 +7,10 @@ bound, ``MAX_RECIPIENT_FILE_BYTES``)."""
 MAX_YAML_NODES = 20_000
 """Values a YAML file may expand to; stops alias bombs long before memory runs out."""
 
+MAX_YAML_CHARS = 2 * MAX_INPUT_BYTES
+"""Characters of all values of a YAML file once its aliases are expanded: an alias of a long
+text, repeated, stays within ``MAX_YAML_NODES`` but would print gigabytes."""
+
 MAX_YAML_DEPTH = 20
 """Levels of lists and mappings inside each other in a YAML file; a letter needs four."""
 

@@ -140,3 +140,10 @@ def installed_tool(name: str) -> str | None:
     if beside.is_file():
         return str(beside)
     return shutil.which(name)
+
+
+@pytest.fixture(autouse=True)
+def _root_is_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letters written into temporary folders use the repository's letterheads and logos,
+    outside their own folder; the tests of the root folder itself set or unset it."""
+    monkeypatch.setenv("LETTERPRESS_ROOT", "/")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import signal
@@ -278,10 +279,13 @@ def test_a_build_does_not_tidy_a_folder_another_build_is_writing(tmp_path: Path)
     for path in theirs:
         path.write_bytes(b"%PDF-1.7 being written by the other build")
     other = FolderLock(folder)
+    writing = os.open(theirs[0], os.O_RDONLY)
+    fcntl.flock(writing, fcntl.LOCK_EX)  # as write_atomic holds its temporary file
     try:
         assert main(["build", str(letter), "-o", str(tmp_path / "ut"), "-j", "1"]) == 0
         assert all(path.exists() for path in theirs)
     finally:
+        os.close(writing)
         other.release()
     assert main(["build", str(letter), "-o", str(tmp_path / "ut"), "-j", "1"]) == 0
     assert every_file(folder) == ["001-kari.pdf", "002-per.pdf"]

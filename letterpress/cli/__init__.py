@@ -8,8 +8,10 @@ function ``run(args) -> int``. Modules import their heavy dependencies inside ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 
 COMMANDS = (
     "build",
@@ -36,7 +38,18 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"letterpress.cli.{name}").register(sub)
+    for name in READS_LETTERS:
+        sub.choices[name].add_argument(
+            "--root",
+            metavar="DIR",
+            help="the folder whose files letters may use (default: the current folder when "
+            "the letter lies in it, else the letter's folder; or LETTERPRESS_ROOT)",
+        )
     return top
+
+
+READS_LETTERS = ("build", "check", "mail", "preview", "watch")
+"""Commands that read letters, and so the files letters name, which must lie under a root."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"letterpress: {epoch_problem}", file=sys.stderr)
         return 2
     try:
-        return int(args.run(args))
+        with _root(getattr(args, "root", None)):
+            return int(args.run(args))
     except MemoryError:
         print(
             "letterpress: too little memory; close other programs, or build fewer letters at "
@@ -68,6 +82,27 @@ def main(argv: list[str] | None = None) -> int:
         name = f"{exc.filename}: " if exc.filename else ""
         print(f"letterpress: {name}{exc.strerror or exc}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _root(root: str | None) -> Iterator[None]:
+    """``--root``, given to every stage and worker process that loads a letter through the
+    environment, for this command only."""
+    if not root:
+        yield
+        return
+    import os
+    from pathlib import Path
+
+    before = os.environ.get("LETTERPRESS_ROOT")
+    os.environ["LETTERPRESS_ROOT"] = str(Path(root).expanduser().resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("LETTERPRESS_ROOT", None)
+        else:
+            os.environ["LETTERPRESS_ROOT"] = before
 
 
 def _subparser(top: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +33,7 @@ from letterpress.model import (
     Source,
     expand_home,
     is_file,
+    outside_root,
 )
 
 __all__ = ["load", "load_letterhead"]
@@ -46,6 +50,7 @@ M = TypeVar("M", bound=BaseModel)
 def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     """Read, check and resolve the letter at ``path``; append soft findings to ``warnings``."""
     path = Path(path)
+    root = root_folder(path)
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
@@ -55,12 +60,12 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(
-            _relative(path, letterhead_value, doc), doc, ("letterhead",)
+            _relative(path, letterhead_value, doc), doc, ("letterhead",), root
         )
     elif isinstance(letterhead_value, dict):
-        data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
+        data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",), root)
         _check_letterhead_files(data["letterhead"], doc, ("letterhead",))
-    letter = _validate(Letter, data, doc, ())
+    letter = _validate(Letter, data, doc, (), root)
     _check_files(letter, doc)
     letter = _with_body(letter, doc)
     _check_soft(letter, warnings)
@@ -68,9 +73,13 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
 
 
 def load_letterhead(
-    path: Path, named_in: YamlDocument | None = None, loc: tuple[str, ...] = ()
+    path: Path,
+    named_in: YamlDocument | None = None,
+    loc: tuple[str, ...] = (),
+    root: Path | None = None,
 ) -> Letterhead:
-    """Read a letterhead file; paths inside it are relative to it."""
+    """Read a letterhead file; paths inside it are relative to it. With ``root``, it and the
+    files it names must lie under that folder."""
     where = named_in.path if named_in else path
     line = named_in.line_of(loc) if named_in else None
     try:
@@ -84,13 +93,16 @@ def load_letterhead(
             "letterhead",
             f"letterhead file not found: {path} (paths are relative to the letter)",
         )
+    outside = outside_root(path, root)
+    if outside:
+        raise LetterError.at(where, line, "letterhead", outside)
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(
             path, 1, "", "a letterhead is a YAML mapping of keys such as name: ..."
         )
     _check_words(doc.data, doc)
-    letterhead = _validate(Letterhead, doc.data, doc, ())
+    letterhead = _validate(Letterhead, doc.data, doc, (), root)
     _check_letterhead_files(letterhead, doc, ())
     return letterhead.model_copy(update={"source": path})
 
@@ -165,9 +177,27 @@ def _relative(path: Path, value: str, doc: YamlDocument) -> Path:
     return target if target.is_absolute() else path.parent / target
 
 
-def _validate(model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, ...]) -> M:
+def root_folder(letter: Path) -> Path:
+    """The folder whose files a letter may use: ``LETTERPRESS_ROOT`` (set by ``--root``) when
+    given; else the folder letterpress runs in when the letter lies inside it; else the
+    letter's own folder. Symbolic links are followed, as they are for the files checked."""
+    chosen = os.environ.get("LETTERPRESS_ROOT", "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    here = Path.cwd().resolve()
+    real = letter.resolve()
+    return here if real.is_relative_to(here) else real.parent
+
+
+def _validate(
+    model: type[M],
+    data: Any,
+    doc: YamlDocument,
+    prefix: tuple[str, ...],
+    root: Path | None = None,
+) -> M:
     try:
-        return model.model_validate(data, context={"base": doc.path.parent})
+        return model.model_validate(data, context={"base": doc.path.parent, "root": root})
     except ValidationError as exc:
         raise LetterError(_problems(exc, model, doc, prefix, data)) from None
 
@@ -233,7 +263,9 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:
     if kind == "bool_parsing":
         return f"write true or false, not {error.get('input')!r}"
     if kind.startswith("date"):
-        return f"write the date as YYYY-MM-DD (e.g. 2022-09-13), not {error.get('input')!r}"
+        return impossible_date(error.get("input")) or (
+            f"write the date as YYYY-MM-DD (e.g. 2022-09-13), not {error.get('input')!r}"
+        )
     if kind == "literal_error":
         return f"{error.get('input')!r} is not allowed; {error['msg'].lower()}"
     if kind == "none_required":
@@ -241,6 +273,24 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def impossible_date(value: Any) -> str | None:
+    """What is wrong with a date written as YYYY-MM-DD that no calendar has, or None."""
+    found = _ISO_DATE.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    if found is None:
+        return None
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return f"{value}: there is no month {month}; the month comes between year and day"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        name = calendar.month_name[month]
+        return f"{value}: {name} {year} has {days} days"
+    return None
 
 
 def _kind_of(value: Any) -> str:

@@ -216,7 +216,7 @@ class _Tracker:
                 # Found once per letter file, before a merge typesets a letter per recipient.
                 outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
             if self.out is None:
-                _check_glyphs(letter)  # what layout would refuse, found without typesetting
+                _check_typesetting(letter)  # what layout would refuse, found without layout
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
@@ -376,13 +376,23 @@ class _Tracker:
         outcome.combined = target
 
 
-def _check_glyphs(letter: Letter) -> None:
-    """Characters the letter's fonts cannot show, as layout would find them."""
+def _check_typesetting(letter: Letter) -> None:
+    """What layout would refuse, found by ``check`` without typesetting: characters the fonts
+    cannot show, signature images that cannot be decoded or show nothing."""
     from letterpress import body
+    from letterpress.layout import geometry as g
     from letterpress.layout.fonts import font_set
     from letterpress.layout.glyphs import check_glyphs
+    from letterpress.layout.images import picture
 
     check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
+    source = letter.source
+    for number, person in enumerate(letter.signatories):
+        if person.signature is not None:
+            field = f"signatories.{number}.signature"
+            line = source.line_of(field) if source else None
+            picture(person.signature, source.path if source else None, field, line,
+                    g.SIGNATURE_BOX)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

@@ -332,3 +332,41 @@ def test_an_external_stream_drops_the_claim_or_fails_when_strict(tmp_path: Path,
     assert f"{where}: warning: attachments.0.file: " in err and "without a PDF/A claim" in err
     with pikepdf.open(out / "a.pdf") as pdf, pdf.open_metadata() as meta:
         assert "pdfaid:part" not in str(meta)
+
+
+def test_mail_names_the_deep_forms_and_writes_the_other_letters(tmp_path: Path, capsys) -> None:
+    deep_forms(tmp_path / "skjema.pdf")
+    address = {"name": "Kari Nordmann", "address": ["Storgata 1", "0155 OSLO"],
+               "email": "kari@example.no"}
+    bad = write_letter(tmp_path, "a.yaml", recipient=address,
+                       attachments=[{"title": "Skjema", "file": "skjema.pdf"}])
+    write_letter(tmp_path, "b.yaml", recipient=address)
+    out = tmp_path / "ut"
+    assert main(["mail", str(bad), str(tmp_path / "b.yaml"), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:{line_of(bad, 'file:')}: attachments.0.file: " in err
+    assert "levels deep" in err and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["b.eml"]
+
+
+def test_mail_reports_an_unforeseen_failure_as_that_letters(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import letterpress
+
+    real = letterpress.render
+
+    def render(letter, options=None, warnings=None):
+        if letter.title == "Feil":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(letter, options, warnings)
+
+    monkeypatch.setattr(letterpress, "render", render)
+    address = {"name": "Kari Nordmann", "address": ["Storgata 1", "0155 OSLO"],
+               "email": "kari@example.no"}
+    bad = write_letter(tmp_path, "a.yaml", recipient=address, title="Feil")
+    good = write_letter(tmp_path, "b.yaml", recipient=address)
+    out = tmp_path / "ut"
+    assert main(["mail", str(bad), str(good), "-o", str(out)]) == 1
+    assert f"{bad}: could not build the letter (RecursionError" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["b.eml"]

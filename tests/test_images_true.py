@@ -113,3 +113,12 @@ def test_a_signature_that_shows_nothing_is_an_error(
     assert f"shows nothing (every pixel is {what})" in problem.message
     report = batch.check([letter])
     assert [p.message for p in report.outcomes[0].problems] == [problem.message]
+
+
+def test_an_image_of_20000_by_1_pixels_is_refused_as_too_thin(tmp_path: Path) -> None:
+    letter = signature_letter(tmp_path, Image.new("L", (20_000, 1), 0))
+    report = batch.check([letter])
+    (problem,) = report.outcomes[0].problems
+    assert problem.field == "signatories.0.signature"
+    assert problem.message.endswith("is 20000 × 1 pixels, too thin to print as a logo or "
+                                    "signature; crop it to the picture or save it again")

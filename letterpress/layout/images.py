@@ -171,8 +171,8 @@ def _reduced(image: PILImage.Image, box: tuple[float, float]) -> PILImage.Image:
     2000 pixels would otherwise make every letter heavy."""
     scale = min(box[0] / image.width, box[1] / image.height)
     needed = (
-        round(image.width * scale / 25.4 * PRINT_DPI),
-        round(image.height * scale / 25.4 * PRINT_DPI),
+        max(1, round(image.width * scale / 25.4 * PRINT_DPI)),
+        max(1, round(image.height * scale / 25.4 * PRINT_DPI)),
     )
     if needed[0] * OVERSIZE >= image.width:
         return image

@@ -11,7 +11,7 @@ from pathlib import Path
 import page
 import pikepdf
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name
 from test_batch import write_letter
@@ -130,7 +130,7 @@ def test_a_jpeg_named_as_an_attachment_is_found_by_check(tmp_path: Path, capsys)
 
 # Random object graphs ------------------------------------------------------------------------
 
-KINDS = ("form", "pattern", "type3", "names", "field")
+KINDS = ("form", "pattern", "type3", "names", "field", "action")
 
 
 @st.composite
@@ -162,6 +162,11 @@ def graph_pdf(path: Path, kinds: list[str], edges: list[list[int]], depth: int) 
         fields = [o for o, k in zip(objects, kinds, strict=True) if k == "field"]
         if fields:
             pdf.Root.AcroForm = Dictionary(Fields=Array(fields))
+        actions = [o for o, k in zip(objects, kinds, strict=True) if k == "action"]
+        if actions:
+            link = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, 9, 9]))
+            link.A = actions[0]
+            pdf.pages[0].Annots = Array([link])
         pdf.save(path)
     return path
 
@@ -190,6 +195,10 @@ def _link(obj: pikepdf.Object, kind: str, targets: list[pikepdf.Object]) -> None
         )
     elif kind == "names":
         obj.Kids = Array(targets)
+    elif kind == "action":
+        # Allowed actions chained to each other, maybe in a cycle, maybe to one that is not.
+        obj.S, obj.N = Name.Named, Name.NextPage
+        obj.Next = Array(targets)
     else:
         obj.Kids = Array(targets)
         obj.Parent = targets[0] if targets else obj
@@ -204,6 +213,8 @@ def _link(obj: pikepdf.Object, kind: str, targets: list[pikepdf.Object]) -> None
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(graph=object_graphs())
+@example(graph=(["action"], [[0, 0]], 0))  # /Next listing itself twice: 2^32 visits before
+@example(graph=(["names"], [[0, 0]], 0))  # the same for a name tree
 def test_any_object_graph_is_appended_or_refused_within_the_limits(
     tmp_path: Path, graph: tuple[list[str], list[list[int]], int]
 ) -> None:

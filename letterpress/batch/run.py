@@ -378,7 +378,7 @@ class _Tracker:
 
 def _check_typesetting(letter: Letter) -> None:
     """What layout would refuse, found by ``check`` without typesetting: characters the fonts
-    cannot show, signature images that cannot be decoded or show nothing."""
+    cannot show, a logo or signature image that cannot be decoded or shows nothing."""
     from letterpress import body
     from letterpress.layout import geometry as g
     from letterpress.layout.fonts import font_set
@@ -387,6 +387,14 @@ def _check_typesetting(letter: Letter) -> None:
 
     check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
     source = letter.source
+    head = letter.letterhead
+    if head.logo is not None:
+        if head.source is not None:  # a letterhead file is named by itself
+            where, line, field = head.source, None, "logo"
+        else:
+            where, field = (source.path if source else None), "letterhead.logo"
+            line = source.line_of(field) if source else None
+        picture(head.logo, where, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
     for number, person in enumerate(letter.signatories):
         if person.signature is not None:
             field = f"signatories.{number}.signature"

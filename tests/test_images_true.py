@@ -33,9 +33,10 @@ def image_streams(pdf: bytes) -> list[pikepdf.PdfImage]:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         found = []
         for page in document.pages:
-            for _, xobject in page.images.items():
-                image = pikepdf.PdfImage(xobject)
-                found.append((str(xobject.ColorSpace), image.as_pil_image().copy()))
+            for xobject in page.obj.Resources.get("/XObject", {}).values():
+                if xobject.get("/Subtype") == "/Image":
+                    image = pikepdf.PdfImage(xobject)
+                    found.append((str(xobject.ColorSpace), image.as_pil_image().copy()))
         return found
 
 

@@ -210,18 +210,12 @@ class _Tracker:
         outcome = plan.outcome
         try:
             letter = load(outcome.source, outcome.warnings)
-            if any(a.file is not None for a in letter.attachments):
-                from letterpress.finish.attachments import check_attachments
-
-                # Found once per letter file, before a merge typesets a letter per recipient.
-                outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
-            if self.out is None:
-                _check_typesetting(letter)  # what layout would refuse, found without layout
+            self._inspect(letter, outcome)
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
             self._claim(outcome.source, claimed)
-        except (LetterError, Exception) as exc:  # one letter's failure, whatever it is
+        except Exception as exc:  # one letter's failure, whatever it is (LetterError mostly)
             problems = exc.problems if isinstance(exc, LetterError) else [
                 Problem(outcome.source, None, "", unexpected(exc, "load the letter"))
             ]
@@ -234,6 +228,16 @@ class _Tracker:
         outcome.merge = letter.is_merge
         if self.out is not None:
             plan.folder = self.out / outcome.source.stem if letter.is_merge else self.out
+
+    def _inspect(self, letter: Letter, outcome: Outcome) -> None:
+        """What finishing (and, for ``check``, layout) would refuse, found before any letter
+        of the file is typeset: once per letter file, not once per recipient."""
+        if any(a.file is not None for a in letter.attachments):
+            from letterpress.finish.attachments import check_attachments
+
+            outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
+        if self.out is None:  # a build finds these while typesetting
+            _check_typesetting(letter)
 
     def _claim(self, source: Path, claimed: dict[str, Path]) -> None:
         """Two letter files with one name would write the same PDF: the second one fails."""
@@ -399,8 +403,8 @@ def _check_typesetting(letter: Letter) -> None:
         if person.signature is not None:
             field = f"signatories.{number}.signature"
             line = source.line_of(field) if source else None
-            picture(person.signature, source.path if source else None, field, line,
-                    g.SIGNATURE_BOX)
+            where = source.path if source else None
+            picture(person.signature, where, field, line, g.SIGNATURE_BOX)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

@@ -24,6 +24,9 @@ address comes close; such a token is pasted data, and is refused before any layo
 MAX_IMAGE_PIXELS = 40_000_000
 """Pixels in a logo or signature image; Pillow's decompression-bomb guard uses it."""
 
+MAX_FONT_BYTES = 32 * 1024 * 1024
+"""Size of one letterhead font file; large CJK fonts are about 20 MB."""
+
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 """Size of one appended PDF."""
 

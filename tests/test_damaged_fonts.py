@@ -12,7 +12,7 @@ from conftest import ROOT, write_yaml
 from test_batch import write_letter
 
 import letterpress
-from letterpress import batch
+from letterpress import batch, limits
 from letterpress.cli import main
 from letterpress.errors import LetterError
 
@@ -102,3 +102,15 @@ def test_an_unforeseen_failure_while_loading_costs_one_letter(
     err = capsys.readouterr().err
     assert f"{bad}: too little memory to load the letter" in err
     assert sorted(p.name for p in out.iterdir()) == ["b.pdf"]
+
+
+def test_a_font_over_the_size_limit_is_refused_before_reading(tmp_path: Path, capsys) -> None:
+    head = letterhead_with_font(tmp_path, b"")
+    with open(tmp_path / "skrift.ttf", "wb") as handle:
+        handle.truncate(limits.MAX_FONT_BYTES + 1)  # sparse: nothing is written
+    letter = write_letter(tmp_path, "a.yaml", letterhead=str(head))
+    assert main(["check", str(letter)]) == 1
+    assert (
+        f"{head}:{line_of(head, 'regular:')}: fonts.regular: {tmp_path / 'skrift.ttf'} is 32 MiB; "
+        "a font may be at most 32 MiB"
+    ) in capsys.readouterr().err

@@ -12,6 +12,8 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
+from letterpress.limits import MAX_FONT_BYTES
+
 # Tables a TrueType font must have for ReportLab to typeset with it and embed it.
 REQUIRED_TABLES = ("cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post")
 
@@ -22,6 +24,11 @@ def font_problem(path: Path) -> str | None:
         stat = path.stat()
     except OSError as exc:
         return f"cannot read font {path}: {exc.strerror or exc}"
+    if stat.st_size > MAX_FONT_BYTES:
+        return (
+            f"{path} is {stat.st_size // 2**20} MiB; a font may be at most "
+            f"{MAX_FONT_BYTES // 2**20} MiB. Choose the font file of one style"
+        )
     return _problem(path, stat.st_size, stat.st_mtime_ns)
 
 

@@ -8,7 +8,11 @@ table of the file here, so such a font is named at the letterhead's line that na
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,12 +38,49 @@ def font_problem(path: Path) -> str | None:
 
 @lru_cache(maxsize=32)
 def _problem(path: Path, size: int, mtime: int) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"cannot read font {path}: {exc.strerror or exc}"
+    passed = _passed_marker(data)
+    if passed is not None and passed.exists():
+        return None  # read through before, byte for byte the same file
+    problem = _read_through(path, data)
+    if problem is None and passed is not None:
+        with contextlib.suppress(OSError):
+            passed.parent.mkdir(parents=True, exist_ok=True)
+            passed.touch()
+    return problem
+
+
+def _passed_marker(data: bytes) -> Path | None:
+    """The empty file that records that a font with these bytes was read through without a
+    problem (it takes a quarter of a second), or None when no cache folder can be named."""
+    import fontTools
+
+    digest = hashlib.sha256(data + fontTools.version.encode()).hexdigest()[:32]
+    try:
+        return _cache_dir() / f"font-ok-{digest}"
+    except RuntimeError:  # no home folder
+        return None
+
+
+def _cache_dir() -> Path:
+    """``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
+    ``~/.cache/letterpress`` (where hyphenation patterns are kept too)."""
+    if os.environ.get("LETTERPRESS_CACHE_DIR"):
+        return Path(os.environ["LETTERPRESS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "letterpress"
+
+
+def _read_through(path: Path, data: bytes) -> str | None:
     from fontTools.ttLib import TTFont, TTLibError
 
     # fontTools logs what it mends or doubts on its own; the one answer here is the problem.
     logging.getLogger("fontTools").setLevel(logging.CRITICAL)
     try:
-        with TTFont(path, lazy=False) as font:
+        with TTFont(io.BytesIO(data), lazy=False) as font:
             missing = [tag for tag in REQUIRED_TABLES if tag not in font]
             if "CFF " in font or "CFF2" in font:
                 return _unusable(path, "it is an OpenType font with PostScript outlines")

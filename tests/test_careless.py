@@ -17,6 +17,7 @@ from test_batch import write_letter
 import letterpress
 from letterpress import limits
 from letterpress.cli import main
+from letterpress.clock import BadEpoch
 
 
 def line_of(path: Path, text: str) -> int:
@@ -109,6 +110,16 @@ def test_source_date_epoch_that_is_no_integer_is_one_clear_error(
     assert err.startswith("letterpress: SOURCE_DATE_EPOCH is '1e9'; it must be a whole number")
     assert not (tmp_path / "out").exists()
 
+
+
+def test_source_date_epoch_that_is_no_integer_stops_the_python_api_too(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # A reproducible build that quietly used the current time would not be reproducible.
+    letter = letterpress.load(write_letter(tmp_path, "svar.yaml"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1e9")
+    with pytest.raises(BadEpoch, match="SOURCE_DATE_EPOCH is '1e9'"):
+        letterpress.render(letter)
 
 # Files outside the root -------------------------------------------------------------------
 

@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         # The subcommand's own usage line, not the top-level one, says what it takes.
         _subparser(top, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
-    epoch_problem = source_date_epoch_problem()
-    if epoch_problem:
-        print(f"letterpress: {epoch_problem}", file=sys.stderr)
+    from letterpress.clock import epoch_problem
+
+    problem = epoch_problem()
+    if problem:
+        print(f"letterpress: {problem}", file=sys.stderr)
         return 2
     try:
         with _root(getattr(args, "root", None)):
@@ -122,27 +124,6 @@ def _subparser(top: argparse.ArgumentParser, command: str) -> argparse.ArgumentP
             chosen: argparse.ArgumentParser = action.choices[command]
             return chosen
     return top
-
-
-LATEST_EPOCH = 253_402_300_799
-"""9999-12-31 23:59:59 UTC: the last second a date can hold."""
-
-
-def source_date_epoch_problem() -> str | None:
-    """What is wrong with ``SOURCE_DATE_EPOCH``, or None; asked before any command runs, so
-    that no command meets a value it cannot use halfway."""
-    import os
-
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit() and int(text) <= LATEST_EPOCH:
-        return None
-    return (
-        f"SOURCE_DATE_EPOCH is {value!r}; it must be a whole number of seconds since "
-        "1970-01-01 UTC, such as 1714640400 (date +%s prints one), or unset"
-    )
 
 
 if __name__ == "__main__":

@@ -24,3 +24,13 @@ class Options:
 
     strict: bool = False
     """Warnings (address checks, preflight findings) are errors."""
+
+    tsa: Any = None
+    """A time-stamping authority (``letterpress.finish.sign.TimestampAuthority``): signatures
+    get a trusted timestamp (PAdES B-T). Only with ``signer``."""
+
+    ltv: bool = False
+    """Embed validation data and add a document timestamp (PAdES B-LTA). Needs ``tsa``."""
+
+    stamp: bool = False
+    """Show the signature on the letter's last page, beside or under the signatories."""

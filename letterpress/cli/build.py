@@ -39,6 +39,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(password from LETTERPRESS_SIGN_PASSWORD, or asked for)",
     )
     parser.add_argument(
+        "--tsa", metavar="URL",
+        help="with --sign: timestamp each signature at this RFC 3161 time-stamping authority "
+        "(PAdES B-T)",
+    )
+    parser.add_argument(
+        "--tsa-user", metavar="NAME",
+        help="user name at the time-stamping authority (password from LETTERPRESS_TSA_PASSWORD)",
+    )
+    parser.add_argument(
+        "--ltv", action="store_true",
+        help="with --sign and --tsa: embed validation data and a document timestamp so the "
+        "signature can be checked for years, offline (PAdES B-LTA)",
+    )
+    parser.add_argument(
+        "--stamp", action="store_true",
+        help="with --sign: show the signature (signer and time) on the last page",
+    )
+    parser.add_argument(
         "--strict-archive", action="store_true",
         help="an appended PDF that breaks PDF/A is an error, not a warning",
     )
@@ -57,13 +75,38 @@ def options(args: argparse.Namespace) -> Options:
     """The build options the command line asks for; loads the signing key once."""
     from letterpress.options import Options
 
+    _check_signing_options(args)
     return Options(
         pdfa=not args.no_pdfa,
         strict_archive=args.strict_archive,
         strict=args.strict,
         show_layout=args.show_layout,
         signer=_signer(args.sign) if args.sign else None,
+        tsa=_authority(args.tsa, args.tsa_user) if args.tsa else None,
+        ltv=args.ltv,
+        stamp=args.stamp,
     )
+
+
+def _check_signing_options(args: argparse.Namespace) -> None:
+    from letterpress.errors import LetterError
+    from letterpress.finish.sign import LTV_WITHOUT_TSA
+
+    if args.ltv and not args.tsa:
+        raise LetterError.at(None, None, "ltv", LTV_WITHOUT_TSA)
+    for given, name in ((args.tsa, "--tsa"), (args.ltv, "--ltv"), (args.stamp, "--stamp")):
+        if given and not args.sign:
+            raise LetterError.at(
+                None, None, name.lstrip("-"), f"{name} applies to signatures; add --sign P12"
+            )
+    if args.tsa_user and not args.tsa:
+        raise LetterError.at(None, None, "tsa", "--tsa-user needs --tsa URL")
+
+
+def _authority(url: str, user: str | None) -> object:
+    from letterpress.finish.sign import timestamp_authority
+
+    return timestamp_authority(url, user)
 
 
 def _signer(p12: str) -> object:

@@ -1,0 +1,601 @@
+"""The one module that uses pyHanko: signing, timestamps, validation data, reading signatures.
+
+letterpress drives pyHanko below its one-call API: signing sessions step by step (to set the
+signing time and keep the XMP metadata), the writer's extension registry (to stay at PDF 1.7),
+the document security store, and the revision history of a file (to tell what changed after a
+signature). None of that is a stable interface, so all of it lives here, and pyproject.toml pins
+the pyHanko releases this module is tested with (``pyhanko>=0.38,<0.39``). Nothing outside this
+module imports pyHanko; other modules get plain data (``Examined``) or ``Unusable`` errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from typing import Any, Protocol
+
+from asn1crypto import cms
+from asn1crypto.algos import SignedDigestAlgorithm
+from asn1crypto.x509 import Certificate as Asn1Certificate
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.keys.internal import (
+    translate_pyca_cryptography_cert_to_asn1,
+    translate_pyca_cryptography_key_to_asn1,
+)
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.content import PdfContent
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+from pyhanko.sign.general import (
+    as_signing_certificate_v2,
+    get_pyca_cryptography_hash,
+    simple_cms_attribute,
+)
+from pyhanko.sign.signers import constants
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+# pyHanko logs failures with a traceback; letterpress reports them itself, and without a
+# handler of their own Python would print them on standard error.
+for _name in ("pyhanko", "pyhanko_certvalidator", "aiohttp"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+
+MD = "sha256"
+HIGHEST_VERSION = (1, 7)
+"""Central print and PDF/A-2 take PDF 1.4-1.7; signing must never raise a letter above it."""
+
+_INVISIBLE = fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
+"""PDF/A wants the print flag on every widget; a zero-size box far outside the page shows
+nothing and needs no appearance stream."""
+
+TSA_TIMEOUT = 20
+"""Seconds to wait for a time-stamping authority, an OCSP responder or a CRL download."""
+
+
+class Unusable(Exception):
+    """The PDF cannot be signed, or a service the signature needs failed; the text says why."""
+
+    def __init__(self, message: str, service: str | None = None) -> None:
+        super().__init__(message)
+        self.service = service
+        """``tsa`` or ``validation`` when that service failed, else None."""
+
+
+class Authority(Protocol):
+    """Where timestamps come from (``letterpress.finish.sign.TimestampAuthority``)."""
+
+    url: str
+    user: str | None
+    password: str | None
+
+
+# -- the signing key --------------------------------------------------------------------------
+
+
+def cms_signer(
+    key: pkcs12.PKCS12PrivateKeyTypes, cert: x509.Certificate, extra: list[x509.Certificate]
+) -> signers.SimpleSigner:
+    """pyHanko's signer for a decrypted key, its certificate and the chain that came with it."""
+    store = SimpleCertificateStore()
+    store.register_multiple(translate_pyca_cryptography_cert_to_asn1(c) for c in extra)
+    return _KeptKeySigner(
+        key,
+        signing_cert=translate_pyca_cryptography_cert_to_asn1(cert),
+        signing_key=translate_pyca_cryptography_key_to_asn1(key),
+        cert_registry=store,
+    )
+
+
+class _KeptKeySigner(signers.SimpleSigner):
+    """A SimpleSigner that keeps the decrypted key object and signs ECDSA per RFC 6979.
+
+    pyHanko's SimpleSigner parses the key again for every signature; keeping it parsed saves
+    that work in a batch (for RSA keys most of the time a signature takes), and deterministic
+    nonces make signed letters reproducible. RSA-PSS and other schemes are left to pyHanko.
+    """
+
+    def __init__(self, key: pkcs12.PKCS12PrivateKeyTypes, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._key = key
+        self.container_size: int | None = None
+        self.signed_attr_prov_spec = _PadesAttributes(self.signing_cert)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Build workers (-j N) receive the signer through the process pool's private pipe; the
+        # key object cannot be pickled, so it travels as unencrypted PKCS#8 and is never
+        # written anywhere.
+        key = self._key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        others = [cert.dump() for cert in self.cert_registry]
+        return _restore_signer, (key, self.signing_cert.dump(), others, self.container_size)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        if isinstance(self._key, ec.EllipticCurvePrivateKey):
+            ecdsa = ec.ECDSA(algorithm, deterministic_signing=True) if _rfc6979() else None
+            return self._key.sign(data, ecdsa or ec.ECDSA(algorithm))
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if isinstance(self._key, rsa.RSAPrivateKey) and _pkcs1v15(mechanism):
+            # Parsing an RSA key checks it, which costs 50 ms or more each time.
+            return self._key.sign(data, padding.PKCS1v15(), algorithm)
+        return super().sign_raw(data, digest_algorithm)
+
+
+def _restore_signer(
+    key: bytes, cert: bytes, others: list[bytes], container_size: int | None
+) -> _KeptKeySigner:
+    """The inverse of ``_KeptKeySigner.__reduce__``."""
+    restored = cms_signer(
+        serialization.load_der_private_key(key, password=None),  # type: ignore[arg-type]
+        x509.load_der_x509_certificate(cert),
+        [x509.load_der_x509_certificate(other) for other in others],
+    )
+    assert isinstance(restored, _KeptKeySigner)
+    restored.container_size = container_size
+    return restored
+
+
+class _PadesAttributes(SignedAttributeProviderSpec):
+    """The signed attributes of a PAdES signature, the certificate reference built only once.
+
+    pyHanko adds content type and message digest itself; PAdES forbids a signing-time
+    attribute, which leaves signing-certificate-v2. asn1crypto re-encodes a freshly built
+    nested structure many times over (about 20 ms per signature); one parsed from DER is
+    encoded once.
+    """
+
+    def __init__(self, cert: Asn1Certificate) -> None:
+        value = as_signing_certificate_v2(cert)
+        self._der = simple_cms_attribute("signing_certificate_v2", value).dump()
+
+    def signed_attr_providers(
+        self, data_digest: bytes, digest_algorithm: str
+    ) -> Iterator[CMSAttributeProvider]:
+        yield _Prebuilt(self._der)
+
+
+class _Prebuilt(CMSAttributeProvider):
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, der: bytes) -> None:
+        self._der = der
+
+    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+        return cms.CMSAttribute.load(self._der)
+
+
+def _pkcs1v15(mechanism: SignedDigestAlgorithm) -> bool:
+    try:
+        return mechanism.signature_algo == "rsassa_pkcs1v15"
+    except ValueError:  # an algorithm asn1crypto cannot name
+        return False
+
+
+@cache
+def _rfc6979() -> bool:
+    """Whether the cryptography library can make deterministic ECDSA signatures."""
+    try:
+        ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+    except (UnsupportedAlgorithm, TypeError):
+        return False
+    return True
+
+
+# -- timestamps -------------------------------------------------------------------------------
+
+
+def check_authority(authority: Authority) -> None:
+    """Ask the time-stamping authority for one timestamp; ``Unusable`` if it gives none."""
+    asyncio.run(_timestamper(authority).async_dummy_response(MD))
+
+
+def _timestamper(authority: Authority) -> Any:
+    return _cached_timestamper(authority.url, authority.user, authority.password)
+
+
+@cache
+def _cached_timestamper(url: str, user: str | None, password: str | None) -> _CheckedTimeStamper:
+    """One client per authority and process: it keeps the authority's certificates."""
+    auth = (user, password or "") if user else None
+    return _CheckedTimeStamper(url, timeout=TSA_TIMEOUT, auth=auth)
+
+
+class _CheckedTimeStamper(HTTPTimeStamper):
+    """An RFC 3161 client whose every failure is an ``Unusable`` naming the authority."""
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
+        try:
+            return await super().async_timestamp(message_digest, md_algorithm)
+        except Exception as exc:
+            # Network errors, HTTP errors, refusals and undecodable answers alike.
+            raise Unusable(
+                f"the time-stamping authority at {self.url} gave no timestamp ({_reason(exc)})",
+                "tsa",
+            ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The last two distinct explanations in an exception chain, on one line."""
+    seen: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < 6:
+        text = " ".join(str(current).split())
+        if text and text not in seen:
+            seen.append(text)
+        current = current.__cause__ or current.__context__
+    return "; ".join(seen[-2:]) if seen else type(exc).__name__
+
+
+# -- signing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A visible signature: the page, the box in PDF points, and a one-page PDF of its look."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    pdf: bytes
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one signature is to be."""
+
+    when: datetime
+    tooltip: str
+    """What a screen reader announces for the signature field (/TU)."""
+    reproducible: bool = False
+    """Derive the new document ID from the input and time instead of a random one."""
+    appearance: Appearance | None = None
+    authority: Authority | None = None
+    """Timestamp the signature (PAdES B-T)."""
+    archive: bool = False
+    """Embed validation data and add a document timestamp (PAdES B-LTA); needs ``authority``."""
+    timestamp_tooltip: str = "Document timestamp"
+
+
+class Draft:
+    """A finished PDF opened for signing: an incremental update that keeps every byte."""
+
+    def __init__(self, pdf: bytes) -> None:
+        try:
+            self.writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        except (PdfError, ValueError, KeyError, TypeError) as exc:
+            raise Unusable(f"the PDF to sign cannot be read ({exc})") from None
+        if self.writer.security_handler is not None:
+            raise Unusable("cannot sign an encrypted PDF")
+        _keep_metadata(self.writer)
+        self.pdf = pdf
+
+    @property
+    def pages(self) -> int:
+        return int(self.writer.root["/Pages"]["/Count"])
+
+    def media_box(self, page: int) -> tuple[float, float, float, float]:
+        found = self.writer.find_page_for_modification(page)[0].get_object()
+        x0, y0, x1, y1 = (float(v) for v in found["/MediaBox"])
+        return x0, y0, x1, y1
+
+    def sign(self, signer: signers.Signer, request: Request) -> bytes:
+        """The signed PDF; raises ``Unusable`` when a service the signature needs fails."""
+        writer = self.writer
+        if request.reproducible:
+            _derive_document_id(writer, self.pdf, request.when)
+        certify = not any(True for _ in fields.enumerate_sig_fields(writer.prev, True))
+        name = _free_name(writer, "Signature")
+        spec = _field(writer, name, request.tooltip, request.appearance)
+        timestamp_field = None
+        if request.archive:
+            # The document timestamp's field is made now, tagged, in the signed revision: a
+            # field added later would change the structure tree after the signature.
+            timestamp_field = _free_name(writer, "Timestamp")
+            _field(writer, timestamp_field, request.timestamp_tooltip, None)
+        meta = signers.PdfSignatureMetadata(
+            field_name=name,
+            md_algorithm=MD,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            certify=certify,
+            docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+            validation_context=_collecting_context(signer) if request.archive else None,
+            signer_key_usage=set(),
+        )
+        timestamper = _timestamper(request.authority) if request.authority else None
+        style = _style(request.appearance) if request.appearance else None
+        pdf_signer = _Pdf17Signer(
+            meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
+        )
+        try:
+            return asyncio.run(_sign(pdf_signer, writer, request, timestamp_field))
+        except Unusable:
+            raise
+        except Exception as exc:
+            if request.archive and _is_validation_failure(exc):
+                message = f"cannot collect the validation data for --ltv ({_reason(exc)})"
+                raise Unusable(message, "validation") from None
+            raise
+
+
+def _keep_metadata(writer: IncrementalPdfFileWriter) -> None:
+    # pyHanko rewrites the XMP metadata (producer, modification date) on every incremental
+    # write, and its round trip breaks the PDF/A extension schemas (pdfuaid), so the letter
+    # would lose its PDF/A-2a and PDF/UA-1 claims. The maintainer's documented way to keep the
+    # metadata as it is: replace this internal hook (pyHanko issues 223 and 755).
+    writer._update_meta = lambda: None  # type: ignore[method-assign]
+
+
+def _derive_document_id(writer: IncrementalPdfFileWriter, pdf: bytes, when: datetime) -> None:
+    # pyHanko gives the new revision a random second /ID; derive it from what was signed
+    # instead, so a reproducible build stays reproducible after signing.
+    first = generic.ByteStringObject(writer.document_id[0])
+    digest = hashlib.sha256(pdf + when.isoformat().encode("ascii")).digest()[:16]
+    writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(digest)])
+
+
+def _free_name(writer: IncrementalPdfFileWriter, stem: str) -> str:
+    taken = {name for name, _value, _ref in fields.enumerate_sig_fields(writer)}
+    number = 1
+    while f"{stem}{number}" in taken:
+        number += 1
+    return f"{stem}{number}"
+
+
+def _field(
+    writer: IncrementalPdfFileWriter, name: str, tooltip: str, appearance: Appearance | None
+) -> fields.SigFieldSpec:
+    """Add an empty signature field named ``name``, with /TU, tagged as a Form element."""
+    if appearance is None:
+        spec = fields.SigFieldSpec(
+            sig_field_name=name, invis_sig_settings=_INVISIBLE, readable_field_name=tooltip
+        )
+        page = 0
+    else:
+        spec = fields.SigFieldSpec(
+            sig_field_name=name,
+            on_page=appearance.page,
+            box=tuple(round(v) for v in appearance.rect),  # type: ignore[arg-type]
+            readable_field_name=tooltip,
+        )
+        page = appearance.page
+    fields.append_signature_field(writer, spec)
+    _tag_widget(writer, name, page, tooltip)
+    return spec
+
+
+class _Pdf17Signer(signers.PdfSigner):
+    """A PdfSigner that registers only the PAdES extension of PDF 1.7.
+
+    For ECDSA on the NIST and Brainpool curves pyHanko also registers ISO/TS 32002, which
+    exists only for PDF 2.0, and so marks the letter PDF 2.0: central print refuses that, and
+    PDF/A-2 is based on PDF 1.7. ECDSA signatures are valid PAdES in PDF 1.7 without it.
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=HIGHEST_VERSION)
+        pdf_out.register_extension(constants.ESIC_EXTENSION_1)
+
+
+async def _sign(
+    pdf_signer: signers.PdfSigner,
+    writer: IncrementalPdfFileWriter,
+    request: Request,
+    timestamp_field: str | None,
+) -> bytes:
+    """pyHanko's ``async_sign_pdf``, step by step, because it has no way to set the time."""
+    session = pdf_signer.init_signing_session(writer)
+    session.system_time = request.when
+    # B-LT: the chain, OCSP responses and CRLs are fetched before signing, so that they show
+    # the certificate good at the time of signing.
+    info = await session.perform_presign_validation(writer) if request.archive else None
+    reserved = await _container_size(session, timestamped=request.authority is not None)
+    document = session.prepare_tbs_document(validation_info=info, bytes_reserved=reserved)
+    _check_version(writer)
+    digest, output = document.digest_tbs_document(output=BytesIO())
+    signed = await document.perform_signature(
+        document_digest=digest.document_digest,
+        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=request.when),
+    )
+    await signed.post_signature_processing(output)
+    if info is None or timestamp_field is None:
+        return output.getvalue()
+    return await _archive(output.getvalue(), info, session.timestamper, timestamp_field)
+
+
+async def _archive(signed: bytes, info: Any, timestamper: Any, field_name: str) -> bytes:
+    """B-LTA: the validation data in a DSS, then a document timestamp over everything."""
+    from pyhanko.sign.validation import DocumentSecurityStore
+
+    writer = IncrementalPdfFileWriter(BytesIO(signed), strict=False)
+    _keep_metadata(writer)
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer,
+        sig_contents=None,
+        paths=info.validation_paths,
+        ocsps=info.ocsps_to_embed,
+        crls=info.crls_to_embed,
+        embed_roots=True,
+    )
+    output = BytesIO()
+    stamper = signers.PdfTimeStamper(timestamper, field_name=field_name)
+    await stamper.async_timestamp_pdf(writer, MD, output=output)
+    _check_version(writer)
+    return output.getvalue()
+
+
+def _check_version(writer: BasePdfFileWriter) -> None:
+    if writer.output_version > HIGHEST_VERSION:
+        raise Unusable(
+            "signing would mark the letter PDF {}.{}; letterpress writes PDF 1.7 at most".format(
+                *writer.output_version
+            )
+        )
+
+
+async def _container_size(session: signers.PdfSigningSession, *, timestamped: bool) -> int:
+    """Bytes to reserve for the signature: measured by a dry run once per key, then reused."""
+    cms_signer = session.pdf_signer.signer
+    if timestamped:
+        # A timestamp token's size varies from one answer to the next: pyHanko's margin.
+        return int(await session.estimate_signature_container_size(None, tight=False))
+    size = getattr(cms_signer, "container_size", None)
+    if size is None:
+        # The dry run's exact size plus slack: an ECDSA signature is a few bytes longer or
+        # shorter from one signature to the next (pyHanko's own default wastes 50 %).
+        size = await session.estimate_signature_container_size(None, tight=True) + 64
+        if isinstance(cms_signer, _KeptKeySigner):
+            cms_signer.container_size = size
+    return int(size)
+
+
+def _collecting_context(signer: signers.Signer) -> ValidationContext:
+    """Where validation data is fetched from: the OCSP and CRL URLs in the certificates.
+
+    The anchors are the self-signed certificates the .p12 file brought and the system's
+    trust store. A revocation source that cannot be reached is an error, so that a B-LTA
+    letter never lacks the data it claims to carry. One context per key and process: a batch
+    asks the OCSP responder and the CRL server once, not once per letter.
+    """
+    key = signer.signing_cert.dump()  # type: ignore[union-attr]
+    if key not in _CONTEXTS:
+        roots = [c for c in signer.cert_registry if c.self_signed]
+        _CONTEXTS[key] = ValidationContext(
+            extra_trust_roots=roots,
+            other_certs=list(signer.cert_registry),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
+    return _CONTEXTS[key]
+
+
+_CONTEXTS: dict[bytes, ValidationContext] = {}
+
+
+def _is_validation_failure(exc: BaseException) -> bool:
+    from pyhanko.sign.general import SigningError
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    return isinstance(exc, SigningError | PathBuildingError | PathValidationError | OSError)
+
+
+# -- the visible stamp and the structure tree ------------------------------------------------
+
+
+def _style(appearance: Appearance) -> StaticStampStyle:
+    x0, y0, x1, y1 = appearance.rect
+    width, height = x1 - x0, y1 - y0
+    return StaticStampStyle(
+        background=_PdfPage(appearance.pdf, width, height),
+        border_width=0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins.uniform(0),
+        ),
+    )
+
+
+class _PdfPage(PdfContent):
+    """The first page of a PDF made in memory, drawn as a form XObject (the stamp's look)."""
+
+    def __init__(self, pdf: bytes, width: float, height: float) -> None:
+        super().__init__(box=layout.BoxConstraints(width=width, height=height))
+        self.pdf = pdf
+
+    def render(self) -> bytes:
+        reader = PdfFileReader(BytesIO(self.pdf))
+        xobject = self._ensure_writer.import_page_as_xobject(reader, page_ix=0)
+        # A fixed resource name (pyHanko's own importer uses a random one).
+        self.resources.xobject["/LetterpressStamp"] = xobject
+        return b"/LetterpressStamp Do"
+
+
+def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str) -> None:
+    """Put a signature field's widget in the structure tree as a Form element (PDF/UA-1 7.18).
+
+    Untagged PDFs, and parent trees that are not a flat /Nums array, are left alone.
+    """
+    tree = writer.root.get("/StructTreeRoot")
+    parents = tree.get_object().get("/ParentTree") if tree is not None else None
+    if parents is None or "/Nums" not in parents.get_object():
+        return
+    tree, parents = tree.get_object(), parents.get_object()
+    document = _top_element(tree)
+    _name, _value, widget_ref = next(fields.enumerate_sig_fields(writer, with_name=name))
+    page_ref = writer.find_page_for_modification(page)[0]
+    key = _next_parent_key(tree, parents)
+    element = writer.add_object(
+        generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/StructElem"),
+                generic.pdf_name("/S"): generic.pdf_name("/Form"),
+                generic.pdf_name("/P"): document,
+                generic.pdf_name("/Pg"): page_ref,
+                generic.pdf_name("/Alt"): generic.TextStringObject(alt),
+                generic.pdf_name("/K"): generic.DictionaryObject(
+                    {
+                        generic.pdf_name("/Type"): generic.pdf_name("/OBJR"),
+                        generic.pdf_name("/Obj"): widget_ref,
+                        generic.pdf_name("/Pg"): page_ref,
+                    }
+                ),
+            }
+        )
+    )
+    widget = widget_ref.get_object()
+    widget[generic.pdf_name("/StructParent")] = generic.NumberObject(key)
+    widget[generic.pdf_name("/P")] = page_ref
+    writer.update_container(widget)
+    parents["/Nums"].extend([generic.NumberObject(key), element])
+    tree[generic.pdf_name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    _append_kid(writer, document.get_object(), element)
+    for changed in (parents, tree):
+        writer.update_container(changed)
+
+
+def _top_element(tree: generic.DictionaryObject) -> generic.IndirectObject:
+    """The element the field is added to: the tree's (first) top element, e.g. Document."""
+    kids = tree["/K"]
+    if isinstance(kids, generic.ArrayObject):
+        return kids.raw_get(0)
+    return tree.raw_get("/K")
+
+
+def _next_parent_key(tree: generic.DictionaryObject, parents: generic.DictionaryObject) -> int:
+    nums = parents["/Nums"]
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    return max([int(tree.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+
+
+def _append_kid(
+    writer: IncrementalPdfFileWriter,
+    element: generic.DictionaryObject,
+    kid: generic.IndirectObject,
+) -> None:
+    kids = element.get("/K")
+    if kids is None:
+        element[generic.pdf_name("/K")] = generic.ArrayObject([kid])
+    elif isinstance(kids, generic.ArrayObject):
+        kids.append(kid)
+    else:
+        element[generic.pdf_name("/K")] = generic.ArrayObject([element.raw_get("/K"), kid])
+    writer.update_container(element)

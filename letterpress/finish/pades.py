@@ -326,7 +326,7 @@ class Draft:
             meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
         )
         try:
-            return asyncio.run(_sign(pdf_signer, writer, request, timestamp_field))
+            return asyncio.run(_released(_sign(pdf_signer, writer, request, timestamp_field), meta))
         except Unusable:
             raise
         except Exception as exc:
@@ -334,6 +334,16 @@ class Draft:
                 message = f"cannot collect the validation data for --ltv ({_reason(exc)})"
                 raise Unusable(message, "validation") from None
             raise
+
+
+async def _released(work: Any, meta: signers.PdfSignatureMetadata) -> bytes:
+    """Run ``work``, then close the HTTP sessions its validation context opened, while their
+    event loop still runs."""
+    try:
+        return bytes(await work)
+    finally:
+        if meta.validation_context is not None:
+            await meta.validation_context.aclose()
 
 
 def _keep_metadata(writer: IncrementalPdfFileWriter) -> None:
@@ -472,22 +482,15 @@ def _collecting_context(signer: signers.Signer) -> ValidationContext:
 
     The anchors are the self-signed certificates the .p12 file brought and the system's
     trust store. A revocation source that cannot be reached is an error, so that a B-LTA
-    letter never lacks the data it claims to carry. One context per key and process: a batch
-    asks the OCSP responder and the CRL server once, not once per letter.
+    letter never lacks the data it claims to carry.
     """
-    key = signer.signing_cert.dump()  # type: ignore[union-attr]
-    if key not in _CONTEXTS:
-        roots = [c for c in signer.cert_registry if c.self_signed]
-        _CONTEXTS[key] = ValidationContext(
-            extra_trust_roots=roots,
-            other_certs=list(signer.cert_registry),
-            allow_fetching=True,
-            revocation_mode="hard-fail",
-        )
-    return _CONTEXTS[key]
-
-
-_CONTEXTS: dict[bytes, ValidationContext] = {}
+    roots = [c for c in signer.cert_registry if c.self_signed]
+    return ValidationContext(
+        extra_trust_roots=roots,
+        other_certs=list(signer.cert_registry),
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+    )
 
 
 def _is_validation_failure(exc: BaseException) -> bool:
@@ -599,3 +602,398 @@ def _append_kid(
     else:
         element[generic.pdf_name("/K")] = generic.ArrayObject([element.raw_get("/K"), kid])
     writer.update_container(element)
+
+
+# -- reading signatures back ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timestamp:
+    """An RFC 3161 timestamp: on a signature (B-T), or over the document (B-LTA)."""
+
+    time: datetime | None
+    authority: str
+    """Common name of the time-stamping authority's certificate."""
+    intact: bool
+    valid: bool
+    trusted: bool
+    revision: int = 0
+    """For a document timestamp: the (0-based) revision it signs."""
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one regular signature in a file proves, in plain data."""
+
+    field: str
+    signer: str
+    claimed_time: datetime | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    trust_problem: str | None
+    entire_file: bool
+    partial: bool
+    """The signature covers only part of its own revision."""
+    revision: int
+    """The signed revision, counted from 1."""
+    total: int
+    later_harmless: bool
+    """pyHanko's judgment: later revisions only add signatures, form data, metadata, DSS."""
+    later_changes: tuple[str, ...]
+    """Later changes to what a page shows or to a form value, in words."""
+    certifies: bool
+    timestamp: Timestamp | None
+    validation_data: bool
+    """The file has a DSS with validation data, written with or after this signature."""
+    archive_timestamps: tuple[Timestamp, ...]
+    offline: bool
+    """Validates with fetching disabled, using only the certificates, OCSP responses and
+    CRLs the file carries (and the trust anchors)."""
+    offline_problem: str
+    object_number: int | None
+
+    @property
+    def level(self) -> str:
+        if self.timestamp is None:
+            return "B-B"
+        if not self.validation_data:
+            return "B-T"
+        return "B-LTA" if self.archive_timestamps else "B-LT"
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A signature that cannot be checked at all."""
+
+    field: str
+    signer: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Examined:
+    signatures: tuple[Found | Broken, ...]
+    appended: int
+    """Bytes after the end of the file's last revision, which no signature covers."""
+
+
+def examine(data: bytes, roots: list[Asn1Certificate]) -> Examined:
+    """Every signature in ``data``, checked offline against ``roots``; ``Unusable`` if the
+    file or its signatures cannot be read at all."""
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        regular = list(reader.embedded_regular_signatures)
+        stamps = list(reader.embedded_timestamp_signatures)
+        dss = _dss(reader)
+    except Exception as exc:
+        # A damaged file can fail anywhere in the reader.
+        raise Unusable(_first_line(exc)) from None
+    archive = [_check_document_timestamp(s, roots, dss) for s in stamps]
+    found = tuple(_check(s, roots, dss, archive) for s in regular)
+    return Examined(found, _appended(data, reader))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Dss:
+    revision: int
+    """The revision the DSS was last written in (0-based)."""
+    certs: list[Any]
+    ocsps: list[Any]
+    crls: list[Any]
+
+
+def _dss(reader: PdfFileReader) -> _Dss | None:
+    from pyhanko.sign.validation import DocumentSecurityStore
+
+    ref = reader.root.raw_get("/DSS") if "/DSS" in reader.root else None
+    if ref is None:
+        return None
+    store = DocumentSecurityStore.read_dss(reader)
+    context = store.as_validation_context({})
+    revision = (
+        reader.xrefs.get_last_change(ref.reference)
+        if isinstance(ref, generic.IndirectObject)
+        else reader.xrefs.get_last_change(reader.root_ref)
+    )
+    certs = list(store.load_certs())
+    return _Dss(revision, certs, list(context.ocsps), list(context.crls))
+
+
+def _context(
+    roots: list[Asn1Certificate],
+    dss: _Dss | None,
+    *,
+    moment: datetime | None = None,
+    offline: bool = False,
+) -> ValidationContext:
+    """Fetching disabled; with the file's own validation data. ``offline`` demands revocation
+    data for every certificate, and without ``roots`` anchors on the file's own root."""
+    certs = dss.certs if dss else []
+    anchors = roots or ([c for c in certs if c.self_signed] if offline else [])
+    return ValidationContext(
+        trust_roots=anchors,
+        allow_fetching=False,
+        other_certs=certs,
+        ocsps=dss.ocsps if dss else [],
+        crls=dss.crls if dss else [],
+        moment=moment,
+        revocation_mode="require" if offline else "soft-fail",
+    )
+
+
+
+def _usage() -> Any:
+    # letterpress signs with digitalSignature or nonRepudiation certificates; pyHanko's
+    # default demands nonRepudiation alone.
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+    return KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
+
+
+def _check(
+    embedded: Any, roots: list[Asn1Certificate], dss: _Dss | None, archive: list[Timestamp]
+) -> Found | Broken:
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    try:
+        moment = _token_time(embedded)
+        status = validate_pdf_signature(
+            embedded,
+            _context(roots, dss, moment=moment),
+            ts_validation_context=_context(roots, dss),
+            key_usage_settings=_usage(),
+        )
+        offline, offline_problem = _offline(embedded, roots, dss, moment, archive)
+    except Exception as exc:
+        # Malformed signature containers raise many kinds of errors inside pyHanko.
+        return Broken(str(embedded.field_name), _signer_of(embedded), _first_line(exc))
+    return _found(embedded, status, dss, archive, offline, offline_problem)
+
+
+def _found(
+    embedded: Any,
+    status: Any,
+    dss: _Dss | None,
+    archive: list[Timestamp],
+    offline: bool,
+    offline_problem: str,
+) -> Found:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
+    revision = embedded.signed_revision
+    level = status.modification_level
+    indication = getattr(status, "trust_problem_indic", None)
+    token = status.timestamp_validity
+    return Found(
+        field=str(embedded.field_name),
+        signer=_common_name(status.signing_cert),
+        claimed_time=status.signer_reported_dt,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        trust_problem=indication.name.lower().replace("_", " ") if indication else None,
+        entire_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        partial=status.coverage < SignatureCoverageLevel.ENTIRE_REVISION,
+        revision=revision + 1,
+        total=embedded.reader.xrefs.total_revisions,
+        later_harmless=(level is None or level <= ModificationLevel.FORM_FILLING)
+        and status.docmdp_ok is not False,
+        later_changes=tuple(_later_changes(embedded.reader, revision)),
+        certifies=embedded.docmdp_level is not None,
+        timestamp=_timestamp(token) if token is not None else None,
+        validation_data=dss is not None and dss.revision >= revision,
+        archive_timestamps=tuple(t for t in archive if t.revision > revision),
+        offline=offline,
+        offline_problem=offline_problem,
+        object_number=getattr(embedded.sig_field.raw_get("/V"), "idnum", None),
+    )
+
+
+def _timestamp(status: Any, revision: int = 0, field_name: str = "") -> Timestamp:
+    return Timestamp(
+        time=status.timestamp,
+        authority=_common_name(status.signing_cert),
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        revision=revision,
+        field=field_name,
+    )
+
+
+def _check_document_timestamp(
+    embedded: Any, roots: list[Asn1Certificate], dss: _Dss | None
+) -> Timestamp:
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    try:
+        status = validate_pdf_timestamp(embedded, _context(roots, dss), skip_diff=True)
+    except Exception:
+        return Timestamp(None, "", False, False, False, embedded.signed_revision)
+    return _timestamp(status, embedded.signed_revision, str(embedded.field_name))
+
+
+def _offline(
+    embedded: Any,
+    roots: list[Asn1Certificate],
+    dss: _Dss | None,
+    moment: datetime | None,
+    archive: list[Timestamp],
+) -> tuple[bool, str]:
+    """Whether the signature validates with only the data in the file, and if not, why."""
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    if dss is None:
+        return False, "the file carries no validation data (OCSP responses or CRLs)"
+    status = validate_pdf_signature(
+        embedded,
+        _context(roots, dss, moment=moment, offline=True),
+        ts_validation_context=_context(roots, dss, offline=True),
+        key_usage_settings=_usage(),
+        skip_diff=True,
+    )
+    token = status.timestamp_validity
+    if not status.trusted:
+        return False, "the embedded validation data does not prove the signer's certificate"
+    if token is None or not token.trusted:
+        return False, "the signature has no timestamp that the embedded data proves"
+    return True, ""
+
+
+def _token_time(embedded: Any) -> datetime | None:
+    """The time in the signature's timestamp token, if it has one (read, not yet checked)."""
+    attributes = embedded.signer_info["unsigned_attrs"]
+    if attributes.native is None:
+        return None
+    for attribute in attributes:
+        if attribute["type"].native == "signature_time_stamp_token":
+            token = attribute["values"][0]
+            info = token["content"]["encap_content_info"]["content"].parsed
+            return info["gen_time"].native  # type: ignore[no-any-return]
+    return None
+
+
+def _signer_of(embedded: Any) -> str:
+    try:
+        return _common_name(embedded.signer_cert)
+    except Exception:
+        return ""
+
+
+def _common_name(cert: Any) -> str:
+    if cert is None:
+        return ""
+    subject = cert.subject.native
+    return str(subject.get("common_name") or subject.get("organization_name") or "")
+
+
+# -- what changed after a signature ---------------------------------------------------------
+
+_HIDDEN_FLAGS = 2 | 32
+"""Hidden and NoView: a widget with either shows nothing."""
+
+
+def _later_changes(reader: PdfFileReader, revision: int) -> Iterator[str]:
+    """Form fields changed after ``revision`` (0-based) in a way a reader could see.
+
+    Allowed after a signature are further signatures and document timestamps in fields
+    that show nothing. A form value filled in, or any field whose widget shows something,
+    changes what the letter says, even where pyHanko's policy calls it form filling.
+    """
+    form = reader.root.get("/AcroForm")
+    if form is None:
+        return
+    for name, field_dict, refs in _fields(form.get_object().get("/Fields", []), "", None):
+        if not any(_changed_after(reader, ref, revision) for ref in refs):
+            continue
+        kind, widgets = field_dict[0], field_dict[1]
+        if kind != "/Sig":
+            yield f"the form field {name!r} was filled in or changed after signing"
+        elif any(_visible(widget) for widget in widgets):
+            yield f"the signature field {name!r} shows an appearance added after signing"
+
+
+def _fields(
+    kids: Any, prefix: str, inherited_type: str | None
+) -> Iterator[tuple[str, tuple[str | None, list[Any]], list[Any]]]:
+    """(full name, (field type, widgets), object references) of every terminal field."""
+    for ref in kids:
+        node = ref.get_object()
+        part = str(node.get("/T", ""))
+        name = f"{prefix}.{part}" if prefix and part else prefix or part
+        own_type = node.get("/FT")
+        kind = str(own_type) if own_type is not None else inherited_type
+        children = node.get("/Kids")
+        named_kids = [k for k in children or [] if "/T" in k.get_object()]
+        if named_kids:
+            yield from _fields(named_kids, name, kind)
+            continue
+        widgets = [k.get_object() for k in children or []] or [node]
+        refs = [ref, *(children or [])]
+        for widget in widgets:
+            refs.extend(_appearance_refs(widget))
+        yield name, (kind, widgets), refs
+
+
+def _appearance_refs(widget: Any) -> Iterator[Any]:
+    appearances = widget.get("/AP")
+    if appearances is None:
+        return
+    raw = widget.raw_get("/AP")
+    if isinstance(raw, generic.IndirectObject):
+        yield raw
+    for key in ("/N", "/R", "/D"):
+        if key in appearances:
+            entry = appearances.raw_get(key)
+            if isinstance(entry, generic.IndirectObject):
+                yield entry
+            value = entry.get_object()
+            if isinstance(value, generic.DictionaryObject) and not isinstance(
+                value, generic.StreamObject
+            ):
+                for state in value:
+                    sub = value.raw_get(state)
+                    if isinstance(sub, generic.IndirectObject):
+                        yield sub
+
+
+def _changed_after(reader: PdfFileReader, ref: Any, revision: int) -> bool:
+    if not isinstance(ref, generic.IndirectObject):
+        return False
+    try:
+        return int(reader.xrefs.get_last_change(ref.reference)) > revision
+    except Exception:
+        return True
+
+
+def _visible(widget: Any) -> bool:
+    if int(widget.get("/F", 0)) & _HIDDEN_FLAGS:
+        return False
+    rect = widget.get("/Rect")
+    if rect is None or len(rect) != 4:
+        return False
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    return abs(x1 - x0) > 0 and abs(y1 - y0) > 0
+
+
+def _appended(data: bytes, reader: PdfFileReader) -> int:
+    """Bytes after the %%EOF that ends the file's last revision (one end-of-line allowed)."""
+    last = reader.xrefs.total_revisions - 1
+    end = reader.xrefs.get_xref_container_info(last).end_location
+    marker = data.find(b"%%EOF", end)
+    if marker < 0:
+        return 0
+    rest = data[marker + len(b"%%EOF") :]
+    for newline in (b"\r\n", b"\n", b"\r"):
+        if rest.startswith(newline):
+            rest = rest[len(newline) :]
+            break
+    return len(rest)

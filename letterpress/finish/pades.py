@@ -20,7 +20,7 @@ from functools import cache
 from io import BytesIO
 from typing import Any, Protocol
 
-from asn1crypto import cms
+from asn1crypto import cms, tsp  # noqa: F401  (registers the timestamp types)
 from asn1crypto.algos import SignedDigestAlgorithm
 from asn1crypto.x509 import Certificate as Asn1Certificate
 from cryptography import x509
@@ -51,6 +51,13 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+# asn1crypto names content types through a reverse map built once, on first use; the
+# timestamp module adds 'tst_info' when it is imported. If anything used a content type
+# before (reading the .p12 file does), re-encoding a timestamp token fails with "invalid
+# literal for int(): 'tst_info'". Importing it here and completing a stale map fixes that.
+if cms.ContentType._reverse_map is not None:
+    cms.ContentType._reverse_map.update({v: k for k, v in cms.ContentType._map.items()})
 
 # pyHanko logs failures with a traceback; letterpress reports them itself, and without a
 # handler of their own Python would print them on standard error.
@@ -311,16 +318,21 @@ class Draft:
             # field added later would change the structure tree after the signature.
             timestamp_field = _free_name(writer, "Timestamp")
             _field(writer, timestamp_field, request.timestamp_tooltip, None)
+        timestamper = _timestamper(request.authority) if request.authority else None
+        context = None
+        if request.archive and timestamper is not None:
+            # The authority's certificates come with its first answer (cached per process).
+            asyncio.run(timestamper.async_dummy_response(MD))
+            context = _collecting_context(signer, timestamper)
         meta = signers.PdfSignatureMetadata(
             field_name=name,
             md_algorithm=MD,
             subfilter=fields.SigSeedSubFilter.PADES,
             certify=certify,
             docmdp_permissions=fields.MDPPerm.FILL_FORMS,
-            validation_context=_collecting_context(signer) if request.archive else None,
+            validation_context=context,
             signer_key_usage=set(),
         )
-        timestamper = _timestamper(request.authority) if request.authority else None
         style = _style(request.appearance) if request.appearance else None
         pdf_signer = _Pdf17Signer(
             meta, signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
@@ -477,17 +489,23 @@ async def _container_size(session: signers.PdfSigningSession, *, timestamped: bo
     return int(size)
 
 
-def _collecting_context(signer: signers.Signer) -> ValidationContext:
+def _collecting_context(signer: signers.Signer, timestamper: Any) -> ValidationContext:
     """Where validation data is fetched from: the OCSP and CRL URLs in the certificates.
 
-    The anchors are the self-signed certificates the .p12 file brought and the system's
-    trust store. A revocation source that cannot be reached is an error, so that a B-LTA
-    letter never lacks the data it claims to carry.
+    The paths end at the root certificates that the .p12 file and the time-stamping
+    authority's answer carry (or, failing those, at the topmost certificate the .p12 has):
+    this collects evidence, and whoever validates the letter decides which roots to trust.
+    A revocation source that cannot be reached is an error, so that a B-LTA letter never
+    lacks the data it claims to carry.
     """
-    roots = [c for c in signer.cert_registry if c.self_signed]
+    known = [*signer.cert_registry, *timestamper.cert_registry]
+    roots = [c for c in known if c.self_issued]
+    if not roots:
+        subjects = {c.subject for c in known}
+        roots = [c for c in signer.cert_registry if c.issuer not in subjects]
     return ValidationContext(
-        extra_trust_roots=roots,
-        other_certs=list(signer.cert_registry),
+        trust_roots=roots,
+        other_certs=known,
         allow_fetching=True,
         revocation_mode="hard-fail",
     )
@@ -716,7 +734,7 @@ def _dss(reader: PdfFileReader) -> _Dss | None:
     if ref is None:
         return None
     store = DocumentSecurityStore.read_dss(reader)
-    context = store.as_validation_context({})
+    context = store.as_validation_context({"trust_roots": []})
     revision = (
         reader.xrefs.get_last_change(ref.reference)
         if isinstance(ref, generic.IndirectObject)
@@ -736,7 +754,7 @@ def _context(
     """Fetching disabled; with the file's own validation data. ``offline`` demands revocation
     data for every certificate, and without ``roots`` anchors on the file's own root."""
     certs = dss.certs if dss else []
-    anchors = roots or ([c for c in certs if c.self_signed] if offline else [])
+    anchors = roots or ([c for c in certs if c.self_issued] if offline else [])
     return ValidationContext(
         trust_roots=anchors,
         allow_fetching=False,

@@ -227,6 +227,8 @@ def test_build_makes_b_lta_letters_with_a_visible_tagged_stamp(
     assert _drawn(pdf, stamp), "the stamp shows on the page"
     assert not archive_failures(data, page.ValidationProfile.PDF_UA_1)
     assert not archive_failures(data, page.ValidationProfile.PDF_A_2A)
+    heard = subprocess.run(["outloud", "-q", str(pdf)], capture_output=True, text=True)
+    assert heard.returncode == 0, heard.stdout  # FRM-001 /TU and FRM-003 Form element included
 
 
 def test_the_python_api_takes_the_same_options(local: local_pki.LocalPki, tmp_path: Path) -> None:

@@ -59,6 +59,36 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 if cms.ContentType._reverse_map is not None:
     cms.ContentType._reverse_map.update({v: k for k, v in cms.ContentType._map.items()})
 
+
+def _end_streams_unambiguously() -> None:
+    """Make pyHanko write CR LF before ``endstream`` when a stream's data ends in CR.
+
+    pyHanko writes ``data LF endstream``; data that ends in CR (deflated data does about one
+    time in 256: its checksum is random) then reads as ``CR LF endstream``, a validator takes
+    the CR LF for the end-of-line marker, and the /Length is one byte too long (ISO 19005-2
+    6.1.7.1, page-validation's STREAM-LENGTH-001). The signed revisions' cross-reference
+    streams and validation data are written by pyHanko, after which no byte can change.
+    """
+    original = generic.StreamObject.write_to_stream
+    if getattr(original, "letterpress", False):
+        return
+
+    def write_to_stream(self: Any, stream: Any, handler: Any = None, container_ref: Any = None):
+        if not self.encoded_data.endswith(b"\r") or handler is not None:
+            return original(self, stream, handler, container_ref)
+        buffer = BytesIO()
+        original(self, buffer, handler, container_ref)
+        written = buffer.getvalue()
+        assert written.endswith(b"\nendstream")
+        stream.write(written[: -len(b"\nendstream")] + b"\r\nendstream")
+        return None
+
+    write_to_stream.letterpress = True  # type: ignore[attr-defined]
+    generic.StreamObject.write_to_stream = write_to_stream  # type: ignore[method-assign]
+
+
+_end_streams_unambiguously()
+
 # pyHanko logs failures with a traceback; letterpress reports them itself, and without a
 # handler of their own Python would print them on standard error.
 for _name in ("pyhanko", "pyhanko_certvalidator", "aiohttp"):

@@ -4,9 +4,11 @@
 ``Verification`` that says what is wrong. Only unusable ``trust`` files raise ``LetterError``,
 because they are a mistake on the command line rather than a finding about the letter.
 
-Checks are offline: no certificate or revocation data is fetched. A signature is trusted only
-when its certificate chains up to one of the ``trust`` CA certificates and is valid now; with no
-``trust`` given, nothing is trusted.
+Checks are offline: no certificate or revocation data is fetched; the validation data a file
+carries (its DSS) is used. A signature is trusted only when its certificate chains up to one of
+the ``trust`` CA certificates and is valid now, or at the time of its trusted timestamp; with
+no ``trust`` given, nothing is trusted. Reading signatures goes through
+``letterpress.finish.pades``, the one module that uses pyHanko.
 """
 
 from __future__ import annotations
@@ -205,6 +207,9 @@ def _check_signature(found: Any, *, has_roots: bool) -> SignatureCheck:
     token = found.timestamp
     if token is not None and not (token.intact and token.valid):
         problems.append("the signature's timestamp is broken")
+    elif token is not None and not token.trusted and has_roots:
+        # The certificate was checked at the timestamp's time; that needs a trusted time.
+        problems.append(f"the timestamp's authority {token.authority!r} is not trusted")
     for stamp in found.archive_timestamps:
         if not (stamp.intact and stamp.valid):
             problems.append(f"the document timestamp {stamp.field} is broken")

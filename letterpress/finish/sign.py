@@ -1,4 +1,8 @@
-"""Signing finished letters: a PAdES baseline (B-B) signature, appended as an incremental update.
+"""Signing finished letters with PAdES signatures, appended as incremental updates.
+
+B-B by default; with a time-stamping authority B-T; with its validation data and a document
+timestamp B-LTA (see docs/signing.md). The first signature on a letter certifies it (DocMDP,
+form filling and signing allowed). pyHanko is used only through ``letterpress.finish.pades``.
 
 The key is decrypted once and reused for every letter of a batch::
 
@@ -24,7 +28,8 @@ Determinism, with ``SOURCE_DATE_EPOCH`` set (and the same pyHanko and ReportLab 
   no RFC 6979 support (older releases, or built against OpenSSL before 3.2).
 
 Without ``SOURCE_DATE_EPOCH`` the signing time is the current time of this computer, which a
-reader of the PDF has to take on trust (there is no time-stamping authority in B-B).
+reader of the PDF has to take on trust unless a time-stamping authority vouches for it (B-T and
+up). A timestamp, and so a B-T or B-LTA letter, is never byte-for-byte reproducible.
 """
 
 from __future__ import annotations

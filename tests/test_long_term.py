@@ -263,7 +263,7 @@ def test_ltv_without_a_tsa_and_tsa_user_without_password_are_clear_errors(
 ) -> None:
     out = tmp_path / "out"
     alone = letterpress_cli("build", SEED, "-o", out, "--sign", local.p12, "--ltv")
-    assert alone.returncode != 0 and "--ltv needs --tsa" in alone.stderr
+    assert alone.returncode == 2 and "--ltv needs --tsa" in alone.stderr
     user = letterpress_cli(
         "build", SEED, "-o", out, "--sign", local.p12, "--tsa", local.tsa, "--tsa-user", "kari"
     )

@@ -33,6 +33,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--combined", action="store_true",
         help="also write each mail merge as one PDF, DIR/NAME.pdf, for printing",
     )
+    add_signing_arguments(parser)
+    parser.add_argument(
+        "--strict-archive", action="store_true",
+        help="an appended PDF that breaks PDF/A is an error, not a warning",
+    )
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="warnings (address, print preflight) are errors: the letter is not written",
+    )
+    parser.add_argument(
+        "--show-layout", action="store_true",
+        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
+    )
+    parser.set_defaults(run=run)
+
+
+def options(args: argparse.Namespace) -> Options:
+    """The build options the command line asks for; loads the signing key once."""
+    from letterpress.options import Options
+
+    return Options(
+        pdfa=not args.no_pdfa,
+        strict_archive=args.strict_archive,
+        strict=args.strict,
+        show_layout=args.show_layout,
+        **signing_options(args),
+    )
+
+
+def add_signing_arguments(parser: argparse.ArgumentParser) -> None:
+    """--sign, --tsa, --tsa-user, --ltv and --stamp, for every command that builds letters."""
     parser.add_argument(
         "--sign", metavar="P12",
         help="sign every PDF with the key in this PKCS#12 file "
@@ -56,36 +87,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stamp", action="store_true",
         help="with --sign: show the signature (signer and time) on the last page",
     )
-    parser.add_argument(
-        "--strict-archive", action="store_true",
-        help="an appended PDF that breaks PDF/A is an error, not a warning",
-    )
-    parser.add_argument(
-        "--strict", action="store_true",
-        help="warnings (address, print preflight) are errors: the letter is not written",
-    )
-    parser.add_argument(
-        "--show-layout", action="store_true",
-        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
-    )
-    parser.set_defaults(run=run)
 
 
-def options(args: argparse.Namespace) -> Options:
-    """The build options the command line asks for; loads the signing key once."""
-    from letterpress.options import Options
-
+def signing_options(args: argparse.Namespace) -> dict[str, object]:
+    """The ``Options`` fields the signing arguments ask for: loads the key and asks the
+    time-stamping authority for one timestamp, once. Raises ``LetterError``."""
     _check_signing_options(args)
-    return Options(
-        pdfa=not args.no_pdfa,
-        strict_archive=args.strict_archive,
-        strict=args.strict,
-        show_layout=args.show_layout,
-        signer=_signer(args.sign) if args.sign else None,
-        tsa=_authority(args.tsa, args.tsa_user) if args.tsa else None,
-        ltv=args.ltv,
-        stamp=args.stamp,
-    )
+    return {
+        "signer": _signer(args.sign) if args.sign else None,
+        "tsa": _authority(args.tsa, args.tsa_user) if args.tsa else None,
+        "ltv": args.ltv,
+        "stamp": args.stamp,
+    }
 
 
 def _check_signing_options(args: argparse.Namespace) -> None:
@@ -127,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
     from letterpress.errors import LetterError
     from letterpress.output import folder_problem
 
+    try:
+        _check_signing_options(args)
+    except LetterError as exc:
+        problems(exc.problems)  # options that do not go together: a wrong command line
+        return 2
     try:
         chosen = options(args)
     except LetterError as exc:

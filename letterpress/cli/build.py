@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from letterpress.cli.check import summary
 
 if TYPE_CHECKING:
+    from letterpress.errors import LetterError
     from letterpress.options import Options
 
 EXIT_INTERRUPTED = 130
@@ -136,20 +137,20 @@ def run(args: argparse.Namespace) -> int:
 
     from letterpress import batch
     from letterpress.batch.progress import for_stream
-    from letterpress.cli.report import fail, problems
+    from letterpress.cli.report import fail
     from letterpress.errors import LetterError
     from letterpress.output import folder_problem
 
     try:
         _check_signing_options(args)
     except LetterError as exc:
-        problems(exc.problems)  # options that do not go together: a wrong command line
+        _report_options(exc)  # options that do not go together: a wrong command line
         return 2
     try:
         chosen = options(args)
     except LetterError as exc:
         # No key, no letters: an unsigned PDF must not appear where a signed one was asked for.
-        problems(exc.problems)
+        _report_options(exc)
         return 1
     unusable = folder_problem(Path(args.output))
     if unusable:
@@ -163,6 +164,17 @@ def run(args: argparse.Namespace) -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED
     return 0 if result.ok and result.outcomes else 1
+
+
+def _report_options(exc: LetterError) -> None:
+    """A problem with a file (the key) names the file; one with an option names the option."""
+    from letterpress.cli.report import fail, problems
+
+    for problem in exc.problems:
+        if problem.path is None:
+            fail(f"--{problem.field}: {problem.message}")
+        else:
+            problems([problem])
 
 
 def _positive(text: str) -> int:

@@ -272,7 +272,7 @@ class _CheckedTimeStamper(HTTPTimeStamper):
 
 
 def _reason(exc: BaseException) -> str:
-    """The last two distinct explanations in an exception chain, on one line."""
+    """The innermost explanation in an exception chain (the most specific), on one line."""
     seen: list[str] = []
     current: BaseException | None = exc
     while current is not None and len(seen) < 6:
@@ -280,7 +280,7 @@ def _reason(exc: BaseException) -> str:
         if text and text not in seen:
             seen.append(text)
         current = current.__cause__ or current.__context__
-    return "; ".join(seen[-2:]) if seen else type(exc).__name__
+    return seen[-1] if seen else type(exc).__name__
 
 
 # -- signing ----------------------------------------------------------------------------------

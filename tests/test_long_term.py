@@ -139,6 +139,22 @@ def test_b_lta_validates_offline_with_fetching_disabled(
     assert [authority for _time, authority in check.archive_timestamps] == [TSA_NAME]
 
 
+def test_validation_data_without_a_document_timestamp_is_named_b_lt(
+    local: local_pki.LocalPki, signed: dict[str, bytes]
+) -> None:
+    from pyhanko.sign.validation import add_validation_info
+    from pyhanko_certvalidator import ValidationContext
+
+    (embedded,) = PdfFileReader(io.BytesIO(signed["B-T"])).embedded_signatures
+    fetching = ValidationContext(trust_roots=[root_of(local)], allow_fetching=True)
+    b_lt = add_validation_info(embedded, fetching).getvalue()
+
+    result = verify(_write(local, "lt.pdf", b_lt), [local.root_pem])
+    (check,) = result.signatures
+    assert check.level == "B-LT" and check.offline and not check.archive_timestamps
+    assert all(s.ok for s in result.signatures), check.problems
+
+
 def test_b_lta_keeps_pdfa_2a_pdfua_and_pdf_1_7(
     local: local_pki.LocalPki, seed: bytes, signed: dict[str, bytes]
 ) -> None:

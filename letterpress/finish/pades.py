@@ -792,6 +792,9 @@ def _context(
         ocsps=dss.ocsps if dss else [],
         crls=dss.crls if dss else [],
         moment=moment,
+        # At a past moment (the timestamp's), an OCSP response or CRL issued later still
+        # shows the certificate was not revoked then: B-LT data is often fetched after signing.
+        retroactive_revinfo=moment is not None,
         revocation_mode="require" if offline else "soft-fail",
     )
 

@@ -473,6 +473,8 @@ STAMP_SIZE = (72.0, 12.0)
 """Width and height of the stamp in mm: two lines of 9 pt."""
 STAMP_GAP = 4.0
 """Space in mm between the signatories (or the last text) and the stamp."""
+CLEARANCE = 2.0
+"""Free space in mm kept around the stamp."""
 DESCENT = 1.5
 """How far in mm text reaches below its baseline."""
 
@@ -492,6 +494,7 @@ def stamp_for(document: Any, signer: Signer) -> Stamp:
     boxes = [box for box in map(_box, items) if box is not None]
     group = _signatory_nodes(document.structure)
     ours = [_box(i) for i in items if group and getattr(i, "node", None) in group]
+    top_limit = g.TITLE_MIN_TOP if index == 0 else g.BODY_TOP_LATER
     bottom_limit = g.BODY_BOTTOM_FIRST if index == 0 else g.BODY_BOTTOM_LATER
     width, height = STAMP_SIZE
     lines = STAMP_LINES.get(_language(document.language), STAMP_LINES["nb"])
@@ -501,13 +504,14 @@ def stamp_for(document: Any, signer: Signer) -> Stamp:
         # place is free, else the nearest free place up or down, in steps of 1 mm.
         first = min(box[1] for box in ours if box is not None)
         tops = [first + step * sign for step in range(40) for sign in (1, -1)]
-        candidates += [(g.RIGHT - width, top) for top in tops if top >= g.TITLE_MIN_TOP]
+        candidates += [(g.RIGHT - width, top) for top in tops if top >= top_limit]
     content = [box for box, item in zip(boxes, items, strict=False) if _is_content(item)]
-    below = max((box[3] for box in content), default=g.TITLE_MIN_TOP - STAMP_GAP)
+    below = max((box[3] for box in content), default=top_limit - STAMP_GAP)
     candidates.append((g.LEFT, below + STAMP_GAP))
     for left, top in candidates:
         box = (left, top, left + width, top + height)
-        if box[3] <= bottom_limit and not any(_overlap(box, other) for other in boxes):
+        clear = (left - CLEARANCE, top - CLEARANCE, box[2] + CLEARANCE, box[3] + CLEARANCE)
+        if box[3] <= bottom_limit and not any(_overlap(clear, other) for other in boxes):
             return Stamp(index, (left, top, width, height), lines)
     raise _problem(
         signer.p12,

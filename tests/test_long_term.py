@@ -240,6 +240,7 @@ def test_build_makes_b_lta_letters_with_a_visible_tagged_stamp(
     stamp = _visible_widget(data)
     assert stamp.page == stamp.pages - 1, "on the last page"
     assert "Kari Nordmann" in stamp.tooltip
+    _beside_the_signatory_over_no_text(data, stamp)
     assert _drawn(pdf, stamp), "the stamp shows on the page"
     assert not archive_failures(data, page.ValidationProfile.PDF_UA_1)
     assert not archive_failures(data, page.ValidationProfile.PDF_A_2A)
@@ -314,6 +315,22 @@ def _visible_widget(pdf: bytes) -> _Widget:
                 if annot.get("/FT") == "/Sig" and rect[2] > rect[0]:
                     return _Widget(number, len(doc.pages), rect, str(annot.get("/TU", "")))
     raise AssertionError("no visible signature widget")
+
+
+def _beside_the_signatory_over_no_text(pdf: bytes, widget: _Widget) -> None:
+    from conftest import MM, find, words
+
+    x0, y0, x1, y1 = widget.rect
+    top, bottom = 297 - y1 / MM, 297 - y0 / MM
+    left, right = x0 / MM, x1 / MM
+    on_page = [w for w in words(pdf) if w.page == widget.page]
+    covered = [
+        w.text for w in on_page
+        if w.left < right and left < w.right and w.top < bottom and top < w.bottom
+    ]
+    assert not covered, f"the stamp covers {covered}"
+    name = find(on_page, "Malones", page=widget.page)
+    assert abs(name.top - top) < 20, "level with the signatory, not somewhere else"
 
 
 def _drawn(path: Path, widget: _Widget) -> bool:

@@ -105,6 +105,7 @@ def test_b_t_signature_carries_a_trusted_timestamp_of_the_authority(
     assert check.level == "B-T" and check.timestamp_authority == TSA_NAME
     assert check.timestamp == token.timestamp
     assert not check.offline, "no validation data is embedded at B-T"
+    assert result.pdfa_claim == "PDF/A-2A" and result.pdfa_meets
 
 
 # -- B-LTA ----------------------------------------------------------------------------------

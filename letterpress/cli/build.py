@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from letterpress.cli.check import summary
 
@@ -90,16 +90,23 @@ def add_signing_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def signing_options(args: argparse.Namespace) -> dict[str, object]:
+class SigningOptions(TypedDict):
+    signer: Any
+    tsa: Any
+    ltv: bool
+    stamp: bool
+
+
+def signing_options(args: argparse.Namespace) -> SigningOptions:
     """The ``Options`` fields the signing arguments ask for: loads the key and asks the
     time-stamping authority for one timestamp, once. Raises ``LetterError``."""
     _check_signing_options(args)
-    return {
-        "signer": _signer(args.sign) if args.sign else None,
-        "tsa": _authority(args.tsa, args.tsa_user) if args.tsa else None,
-        "ltv": args.ltv,
-        "stamp": args.stamp,
-    }
+    return SigningOptions(
+        signer=_signer(args.sign) if args.sign else None,
+        tsa=_authority(args.tsa, args.tsa_user) if args.tsa else None,
+        ltv=bool(args.ltv),
+        stamp=bool(args.stamp),
+    )
 
 
 def _check_signing_options(args: argparse.Namespace) -> None:

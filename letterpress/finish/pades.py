@@ -40,17 +40,15 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
-from pyhanko.sign.general import (
-    as_signing_certificate_v2,
-    get_pyca_cryptography_hash,
-    simple_cms_attribute,
-)
+from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers import constants
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 # asn1crypto names content types through a reverse map built once, on first use; the
 # timestamp module adds 'tst_info' when it is imported. If anything used a content type
@@ -73,15 +71,17 @@ def _end_streams_unambiguously() -> None:
     if getattr(original, "letterpress", False):
         return
 
-    def write_to_stream(self: Any, stream: Any, handler: Any = None, container_ref: Any = None):
+    def write_to_stream(
+        self: Any, stream: Any, handler: Any = None, container_ref: Any = None
+    ) -> None:
         if not self.encoded_data.endswith(b"\r") or handler is not None:
-            return original(self, stream, handler, container_ref)
+            original(self, stream, handler, container_ref)
+            return
         buffer = BytesIO()
         original(self, buffer, handler, container_ref)
         written = buffer.getvalue()
         assert written.endswith(b"\nendstream")
         stream.write(written[: -len(b"\nendstream")] + b"\r\nendstream")
-        return None
 
     write_to_stream.letterpress = True  # type: ignore[attr-defined]
     generic.StreamObject.write_to_stream = write_to_stream  # type: ignore[method-assign]
@@ -118,9 +118,12 @@ class Unusable(Exception):
 class Authority(Protocol):
     """Where timestamps come from (``letterpress.finish.sign.TimestampAuthority``)."""
 
-    url: str
-    user: str | None
-    password: str | None
+    @property
+    def url(self) -> str: ...
+    @property
+    def user(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
 
 
 # -- the signing key --------------------------------------------------------------------------
@@ -164,6 +167,7 @@ class _KeptKeySigner(signers.SimpleSigner):
             serialization.NoEncryption(),
         )
         others = [cert.dump() for cert in self.cert_registry]
+        assert self.signing_cert is not None  # set by the constructor
         return _restore_signer, (key, self.signing_cert.dump(), others, self.container_size)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
@@ -223,7 +227,7 @@ class _Prebuilt(CMSAttributeProvider):
 
 def _pkcs1v15(mechanism: SignedDigestAlgorithm) -> bool:
     try:
-        return mechanism.signature_algo == "rsassa_pkcs1v15"
+        return bool(mechanism.signature_algo == "rsassa_pkcs1v15")
     except ValueError:  # an algorithm asn1crypto cannot name
         return False
 
@@ -462,7 +466,8 @@ async def _sign(
     reserved = await _container_size(session, timestamped=request.authority is not None)
     document = session.prepare_tbs_document(validation_info=info, bytes_reserved=reserved)
     _check_version(writer)
-    digest, output = document.digest_tbs_document(output=BytesIO())
+    output = BytesIO()
+    digest, _same = document.digest_tbs_document(output=output)
     signed = await document.perform_signature(
         document_digest=digest.document_digest,
         pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=request.when),
@@ -503,7 +508,7 @@ def _check_version(writer: BasePdfFileWriter) -> None:
         )
 
 
-async def _container_size(session: signers.PdfSigningSession, *, timestamped: bool) -> int:
+async def _container_size(session: PdfSigningSession, *, timestamped: bool) -> int:
     """Bytes to reserve for the signature: measured by a dry run once per key, then reused."""
     cms_signer = session.pdf_signer.signer
     if timestamped:
@@ -585,11 +590,14 @@ def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str
 
     Untagged PDFs, and parent trees that are not a flat /Nums array, are left alone.
     """
-    tree = writer.root.get("/StructTreeRoot")
-    parents = tree.get_object().get("/ParentTree") if tree is not None else None
+    found = writer.root.get("/StructTreeRoot")
+    if found is None:
+        return
+    tree = found.get_object()
+    parents = tree.get("/ParentTree")
     if parents is None or "/Nums" not in parents.get_object():
         return
-    tree, parents = tree.get_object(), parents.get_object()
+    parents = parents.get_object()
     document = _top_element(tree)
     _name, _value, widget_ref = next(fields.enumerate_sig_fields(writer, with_name=name))
     page_ref = writer.find_page_for_modification(page)[0]
@@ -626,9 +634,9 @@ def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str
 def _top_element(tree: generic.DictionaryObject) -> generic.IndirectObject:
     """The element the field is added to: the tree's (first) top element, e.g. Document."""
     kids = tree["/K"]
-    if isinstance(kids, generic.ArrayObject):
-        return kids.raw_get(0)
-    return tree.raw_get("/K")
+    top = kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
+    assert isinstance(top, generic.IndirectObject)
+    return top
 
 
 def _next_parent_key(tree: generic.DictionaryObject, parents: generic.DictionaryObject) -> int:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING
 
 from letterpress.cli.check import summary
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from letterpress.errors import LetterError
     from letterpress.options import Options
 
@@ -90,23 +92,16 @@ def add_signing_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class SigningOptions(TypedDict):
-    signer: Any
-    tsa: Any
-    ltv: bool
-    stamp: bool
-
-
-def signing_options(args: argparse.Namespace) -> SigningOptions:
+def signing_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``Options`` fields the signing arguments ask for: loads the key and asks the
     time-stamping authority for one timestamp, once. Raises ``LetterError``."""
     _check_signing_options(args)
-    return SigningOptions(
-        signer=_signer(args.sign) if args.sign else None,
-        tsa=_authority(args.tsa, args.tsa_user) if args.tsa else None,
-        ltv=bool(args.ltv),
-        stamp=bool(args.stamp),
-    )
+    return {
+        "signer": _signer(args.sign) if args.sign else None,
+        "tsa": _authority(args.tsa, args.tsa_user) if args.tsa else None,
+        "ltv": bool(args.ltv),
+        "stamp": bool(args.stamp),
+    }
 
 
 def _check_signing_options(args: argparse.Namespace) -> None:

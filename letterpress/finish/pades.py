@@ -116,7 +116,7 @@ class Unusable(Exception):
 
 
 class Authority(Protocol):
-    """Where timestamps come from (``letterpress.finish.sign.TimestampAuthority``)."""
+    """Where timestamps come from (``letterpress.options.TimestampAuthority``)."""
 
     @property
     def url(self) -> str: ...

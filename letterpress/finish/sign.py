@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from letterpress.errors import LetterError
 from letterpress.limits import MAX_INPUT_BYTES
+from letterpress.options import TimestampAuthority
 
 PASSWORD_VARIABLE = "LETTERPRESS_SIGN_PASSWORD"
 FIELD = "sign"
@@ -244,18 +245,6 @@ def _cms_signer(
 
 
 # -- the time-stamping authority --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimestampAuthority:
-    """An RFC 3161 time-stamping authority (TSA): its URL and, if it asks for them, a login.
-
-    Picklable, so it reaches -j N build workers; each process makes its own client.
-    """
-
-    url: str
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
 
 
 def timestamp_authority(url: str, user: str | None = None) -> TimestampAuthority:

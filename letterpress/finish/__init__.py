@@ -55,9 +55,17 @@ def finish(
 
         data = overlay(data)
     if options.signer is not None:
-        from letterpress.finish.sign import sign_pdf
+        from letterpress.finish.sign import sign_pdf, stamp_for
 
-        data = sign_pdf(data, options.signer)
+        stamp = stamp_for(painted.document, options.signer) if options.stamp else None
+        data = sign_pdf(
+            data,
+            options.signer,
+            stamp=stamp,
+            tsa=options.tsa,
+            ltv=options.ltv,
+            language=painted.document.language,
+        )
     return data
 
 

@@ -2,11 +2,24 @@
 
 ``build(paths, out_dir, options, jobs=, combined=, progress=)`` and ``check(paths)`` return a
 :class:`Report` with an :class:`Outcome` per letter file. See ``docs/batch.md``.
+``produce(paths, out_dir, producer, options, jobs=)`` plans and renders as ``build`` does and
+hands each finished PDF to a :class:`Producer` (``mail``) instead of writing it.
 """
 
 from __future__ import annotations
 
 from letterpress.batch.report import Outcome, Report
-from letterpress.batch.run import LETTER_SUFFIXES, build, check, default_jobs, letter_files
+from letterpress.batch.run import (
+    LETTER_SUFFIXES,
+    Producer,
+    build,
+    check,
+    default_jobs,
+    letter_files,
+    produce,
+)
 
-__all__ = ["LETTER_SUFFIXES", "Outcome", "Report", "build", "check", "default_jobs", "letter_files"]
+__all__ = [
+    "LETTER_SUFFIXES", "Outcome", "Producer", "Report", "build", "check", "default_jobs",
+    "letter_files", "produce",
+]

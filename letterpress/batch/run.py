@@ -18,9 +18,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
@@ -110,6 +111,98 @@ def build(
     return tracker.report
 
 
+class Producer(Protocol):
+    """What a front end other than ``build`` does with the letters a build makes (``mail``)."""
+
+    def before(self, job: Job, outcome: Outcome) -> Path | None:
+        """Called before the letter is rendered. Raise ``LetterError`` to fail it; return a
+        file to count it as done without rendering it (sent already)."""
+        ...
+
+    def take(self, job: Job, outcome: Outcome, pdf: bytes) -> Path | None:
+        """The finished PDF of ``job``, in this process. Returns the file it made, or None when
+        it was not used because the run is stopping; raises ``LetterError`` to fail it."""
+        ...
+
+    def stopped(self) -> bool:
+        """True once the run must start nothing new (asked after each letter it took)."""
+        ...
+
+
+def produce(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    producer: Producer,
+    options: Options | None = None,
+    *,
+    jobs: int | None = None,
+    outcome: Callable[[Path], Outcome] = Outcome,
+    stopping: AbstractContextManager[object] | None = None,
+) -> Report:
+    """Plan and render as ``build`` does (the same de-duplication, ``--strict``, checks and
+    workers), handing each finished PDF to ``producer`` instead of writing it.
+
+    ``outcome`` makes the outcome of each letter file; ``stopping`` replaces the handling of
+    SIGTERM (a ``KeyboardInterrupt`` raised inside it stops the run as Ctrl-C does).
+    """
+    from letterpress.batch import pool
+
+    started = time.perf_counter()
+    options = options or Options()
+    tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
+    tracker.tidy = False  # the output folder holds the producer's files, not this build's
+    tracker.plan(letter_files(paths))
+    tracker.progress.start(tracker.total)
+    waiting: dict[tuple[int, int], Job] = {}
+
+    def checked() -> Iterator[Job]:
+        for job in tracker.jobs():
+            try:
+                done = producer.before(job, tracker.plans[job.plan].outcome)
+            except LetterError as exc:
+                tracker.deliver(Result(job.plan, job.index, None, _located(exc, job)))
+                continue
+            if done is not None:
+                tracker.deliver(Result(job.plan, job.index, done))
+                continue
+            waiting[job.plan, job.index] = job
+            yield replace(job, keep=True)
+
+    def take(result: Result) -> None:
+        job = waiting.pop((result.plan, result.index), None)
+        if result.pdf is not None and job is not None:
+            try:
+                made = producer.take(job, tracker.plans[job.plan].outcome, result.pdf)
+            except LetterError as exc:
+                result = Result(result.plan, result.index, None, _located(exc, job),
+                                result.warnings)
+            else:
+                result = replace(result, target=made, pdf=None, skipped=made is None)
+        tracker.deliver(result)
+        if producer.stopped():
+            raise KeyboardInterrupt
+
+    try:
+        with stopping or _sigterm_as_interrupt():
+            pool.execute(checked(), options, jobs or default_jobs(), tracker.total, take)
+    except KeyboardInterrupt:
+        tracker.report.interrupted = True
+        tracker.wrap_up("")
+    except pool.WorkerLost as exc:
+        tracker.wrap_up(f"{exc}; run the same command again for the letters that are missing")
+    finally:
+        tracker.release()
+        tracker.progress.stop()
+    tracker.report.seconds = time.perf_counter() - started
+    return tracker.report
+
+
+def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:
+    if not job.where:
+        return tuple(exc.problems)
+    return tuple(replace(p, message=f"{job.where}: {p.message}") for p in exc.problems)
+
+
 def check(
     paths: Iterable[str | Path], progress: Progress | None = None, *, strict: bool = False
 ) -> Report:
@@ -159,9 +252,12 @@ class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
     def __init__(
-        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False
+        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False,
+        outcome: Callable[[Path], Outcome] = Outcome,
     ) -> None:
         self.out = out
+        self.tidy = out is not None
+        self.outcome = outcome
         self.strict = strict
         self.progress = progress
         self.combined = combined
@@ -183,7 +279,7 @@ class _Tracker:
             if key in seen:
                 continue  # named twice (a folder and a file in it): built once
             seen.add(key)
-            plan = _Plan(len(self.plans), Outcome(source))
+            plan = _Plan(len(self.plans), self.outcome(source))
             self.plans.append(plan)
             self.report.outcomes.append(plan.outcome)
             self._prepare(plan, claimed)
@@ -236,7 +332,7 @@ class _Tracker:
         from letterpress.load.merge import Rejected
 
         folder = plan.folder or Path()
-        if plan.outcome.merge and plan.folder is not None:
+        if plan.outcome.merge and plan.folder is not None and self.tidy:
             with contextlib.suppress(OSError):  # writing each letter will say what is wrong
                 plan.lock = FolderLock(plan.folder)
         try:
@@ -245,9 +341,15 @@ class _Tracker:
                 if isinstance(entry, Rejected):
                     self._record(Result(plan.number, entry.index, None, entry.problems))
                     continue
+                if self.strict and entry.warnings:
+                    # --strict: a recipient whose row draws a warning fails alone.
+                    errors = tuple(replace(w, warning=False) for w in entry.warnings)
+                    self._record(Result(plan.number, entry.index, None, errors))
+                    continue
                 plan.outcome.warnings.extend(entry.warnings)
                 target = folder / f"{entry.stem}.pdf"
-                yield Job(plan.number, entry.index, target, entry.letter, entry.where)
+                yield Job(plan.number, entry.index, target, entry.letter, entry.where,
+                          values=entry.values)
         except LetterError as exc:
             # The recipients file went bad while it was read (changed on disk?).
             plan.outcome.problems.extend(exc.problems)
@@ -313,7 +415,7 @@ class _Tracker:
 
     def _tidy(self, plan: _Plan) -> None:
         """A finished merge: remove PDFs of recipients no longer there; write --combined."""
-        if not plan.outcome.merge or plan.folder is None or self.out is None:
+        if not plan.outcome.merge or plan.folder is None or not self.tidy:
             return
         if plan.lock is None or plan.lock.alone():
             # Another build writing here now would have its new letters taken for old ones.

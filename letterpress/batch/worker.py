@@ -34,6 +34,10 @@ class Job:
     letter: Letter
     where: str = ""
     """Which recipient, for messages: ``recipient 4 (mottakere.csv:5)``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """The merge row's own data (see ``Merged.values``)."""
+    keep: bool = False
+    """Hand the finished PDF back in ``Result.pdf`` instead of writing it (``mail``)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Result:
     """Soft findings of rendering; the same for most letters of a merge, so reported once."""
     skipped: bool = False
     """Not attempted: the build was stopping."""
+    pdf: bytes | None = None
+    """The finished PDF of a job that asked to ``keep`` it."""
 
 
 _options = Options()
@@ -73,6 +79,8 @@ def init(
     os.environ.update(environment)
     # Ctrl-C reaches every process of the terminal; the build process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):  # a closed terminal, too, is the build process's to handle
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
     _follow(lifeline)
@@ -105,6 +113,8 @@ def run(job: Job, options: Options) -> Result:
             warnings.extend(finding.as_problem() for finding in preflight_bytes(pdf, job.target))
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])
+        if job.keep:
+            return Result(job.plan, job.index, job.target, (), tuple(warnings), pdf=pdf)
         write_atomic(job.target, pdf)
     except LetterError as exc:
         problems = tuple(_located(p, job.where) for p in exc.problems)

@@ -24,14 +24,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("build", help="build letters (files or folders) into PDFs")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     parser.add_argument("-o", "--output", default="out", metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--combined", action="store_true",
+        help="also write each mail merge as one PDF, DIR/NAME.pdf, for printing",
+    )
+    add_options(parser)
+    parser.add_argument(
+        "--show-layout", action="store_true",
+        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
+    )
+    parser.set_defaults(run=run)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of how letters are built, shared by every command that builds them
+    (``build``, ``mail``): ``options(args)`` turns them into ``Options``."""
     parser.add_argument("--no-pdfa", action="store_true", help="write plain PDF, not PDF/A")
     parser.add_argument(
         "-j", "--jobs", type=_positive, default=None, metavar="N",
         help="letters built at once (default: the number of CPUs)",
-    )
-    parser.add_argument(
-        "--combined", action="store_true",
-        help="also write each mail merge as one PDF, DIR/NAME.pdf, for printing",
     )
     parser.add_argument(
         "--sign", metavar="P12",
@@ -46,11 +57,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--strict", action="store_true",
         help="warnings (address, print preflight) are errors: the letter is not written",
     )
-    parser.add_argument(
-        "--show-layout", action="store_true",
-        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
-    )
-    parser.set_defaults(run=run)
 
 
 def options(args: argparse.Namespace) -> Options:
@@ -61,7 +67,7 @@ def options(args: argparse.Namespace) -> Options:
         pdfa=not args.no_pdfa,
         strict_archive=args.strict_archive,
         strict=args.strict,
-        show_layout=args.show_layout,
+        show_layout=getattr(args, "show_layout", False),
         signer=_signer(args.sign) if args.sign else None,
     )
 

@@ -60,6 +60,9 @@ class Merged:
     warnings: tuple[Problem, ...] = ()
     where: str = ""
     """Which recipient this is, for messages: ``recipient 4 (mottakere.csv:5)``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """The recipient's own data (its row's values, by key); what identifies it apart from
+    its position, which changes when a row is inserted above it."""
 
 
 @dataclass(frozen=True)
@@ -526,7 +529,7 @@ def _merge(
         return Rejected(row.index, stem, (_problem(row, EMPTY_TITLE),))
     merged = letter.model_copy(update=update)
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
-    return Merged(row.index, stem, merged, warnings, row.where())
+    return Merged(row.index, stem, merged, warnings, row.where(), tuple(sorted(values.items())))
 
 
 def _missing(templates: _Templates, row: _Row) -> list[str]:
@@ -570,7 +573,9 @@ def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
             warning=True,
         )
         for slot in templates.slots
+        # An empty address in email.cc or email.bcc means no copy, as intended for most rows.
         if slot.key not in STANDARD_KEYS and not row.values[slot.key]
+        and not slot.field.startswith("email.")
     )
 
 

@@ -163,6 +163,8 @@ def summary(result: MailReport, sending: bool) -> str:
         uncertain = result.total("uncertain")
         if uncertain:
             line += f", may have arrived {uncertain}"
+    elif result.total("already"):
+        line += f", already delivered before {result.total('already')} (their copies kept)"
     return f"{line}; {failed} letter(s) with problems"
 
 

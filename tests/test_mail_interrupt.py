@@ -70,11 +70,21 @@ def start_mail(letter: Path, out: Path, port: int) -> subprocess.Popen[str]:
     # No SOURCE_DATE_EPOCH: every run dates its messages anew, so a rewritten copy would show.
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONFAULTHANDLER"] = "1"  # a run that hangs shows where, when it is aborted
     command = [sys.executable, "-m", "letterpress", "mail", str(letter), "-o", str(out),
                "--send", "--smtp", f"127.0.0.1:{port}", "--tls", "none", "--no-pdfa",
                "--timeout", "10", "--attempts", "2", "--retry-delay", "0.05", "-j", "2"]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[str, str]:
+    try:
+        return process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        stdout, stderr = process.communicate()
+        raise AssertionError(f"the run did not end:\n{stdout}\n{stderr}") from None
 
 
 def ledger_lines(out: Path) -> list[dict[str, Any]]:
@@ -123,7 +133,7 @@ def test_interrupted_runs_deliver_every_recipient_exactly_once(
         chosen = chooser.choice([signal.SIGTERM, signal.SIGINT])
         if process.poll() is None:
             process.send_signal(chosen)
-        stdout, stderr = process.communicate(timeout=120)
+        stdout, stderr = finish(process)
         lines = stdout.strip().splitlines()
         assert lines, stderr
         summary = SUMMARY.fullmatch(lines[-1])
@@ -139,7 +149,7 @@ def test_interrupted_runs_deliver_every_recipient_exactly_once(
         for name, data in sent_copies(out).items():
             assert copies.setdefault(name, data) == data, f"{name} was rewritten"
     final = start_mail(letter, out, port)
-    stdout, stderr = final.communicate(timeout=120)
+    stdout, stderr = finish(final)
     assert final.returncode == 0, (stdout, stderr)
     deliveries = Counter(address for recipients in inbox.received for address in recipients)
     expected = {f"deltaker{i:02d}@example.no" for i in range(1, RECIPIENTS + 1)}

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -154,6 +156,7 @@ def produce(
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     waiting: dict[tuple[int, int], Job] = {}
+    kept = Path(tempfile.mkdtemp(prefix="letterpress-"))
 
     def checked() -> Iterator[Job]:
         for job in tracker.jobs():
@@ -166,18 +169,20 @@ def produce(
                 tracker.deliver(Result(job.plan, job.index, done))
                 continue
             waiting[job.plan, job.index] = job
-            yield replace(job, keep=True)
+            yield replace(job, keep=kept)
 
     def take(result: Result) -> None:
         job = waiting.pop((result.plan, result.index), None)
-        if result.pdf is not None and job is not None:
+        if result.kept and job is None:
+            return  # the same result a second time, while stopping
+        if result.kept and job is not None and result.target is not None:
             try:
-                made = producer.take(job, tracker.plans[job.plan].outcome, result.pdf)
+                made = producer.take(job, tracker.plans[job.plan].outcome, _taken(result.target))
             except LetterError as exc:
                 result = Result(result.plan, result.index, None, _located(exc, job),
                                 result.warnings)
             else:
-                result = replace(result, target=made, pdf=None, skipped=made is None)
+                result = replace(result, target=made, kept=False, skipped=made is None)
         tracker.deliver(result)
         if producer.stopped():
             raise KeyboardInterrupt
@@ -193,8 +198,22 @@ def produce(
     finally:
         tracker.release()
         tracker.progress.stop()
+        shutil.rmtree(kept, ignore_errors=True)
     tracker.report.seconds = time.perf_counter() - started
     return tracker.report
+
+
+def _taken(path: Path) -> bytes:
+    """The bytes of a PDF a worker left for this process, which removes the file."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LetterError.at(
+            path, None, "", f"cannot read the built letter: {exc.strerror}"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:

@@ -36,8 +36,11 @@ class Job:
     """Which recipient, for messages: ``recipient 4 (mottakere.csv:5)``."""
     values: tuple[tuple[str, str], ...] = ()
     """The merge row's own data (see ``Merged.values``)."""
-    keep: bool = False
-    """Hand the finished PDF back in ``Result.pdf`` instead of writing it (``mail``)."""
+    keep: Path | None = None
+    """A private folder to leave the finished PDF in, for this process to use (``mail``),
+    instead of writing it to ``target``. A file, not bytes in the result: a worker stopped
+    while sending a large result would leave the pool's result pipe half-written, and the
+    build process waiting on it forever."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ class Result:
     """Soft findings of rendering; the same for most letters of a merge, so reported once."""
     skipped: bool = False
     """Not attempted: the build was stopping."""
-    pdf: bytes | None = None
-    """The finished PDF of a job that asked to ``keep`` it."""
+    kept: bool = False
+    """``target`` is the finished PDF left in the job's ``keep`` folder."""
 
 
 _options = Options()
@@ -113,8 +116,10 @@ def run(job: Job, options: Options) -> Result:
             warnings.extend(finding.as_problem() for finding in preflight_bytes(pdf, job.target))
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])
-        if job.keep:
-            return Result(job.plan, job.index, job.target, (), tuple(warnings), pdf=pdf)
+        if job.keep is not None:
+            kept = job.keep / f"{job.plan}-{job.index}.pdf"
+            write_atomic(kept, pdf)
+            return Result(job.plan, job.index, kept, (), tuple(warnings), kept=True)
         write_atomic(job.target, pdf)
     except LetterError as exc:
         problems = tuple(_located(p, job.where) for p in exc.problems)

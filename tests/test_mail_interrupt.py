@@ -1,8 +1,8 @@
 """``letterpress mail --send`` stopped by real signals at random moments, then run again.
 
-Each run is a real process, interrupted by SIGTERM or SIGINT while it delivers to an aiosmtpd
-server on 127.0.0.1 that takes 30-60 ms per message. What is checked is what a clerk relies
-on: every recipient gets the letter exactly once over all the runs, an interrupted run exits
+Each run is a real process, interrupted by SIGTERM, SIGINT or SIGHUP while it delivers to an
+aiosmtpd server on 127.0.0.1 that takes 30-60 ms per message. What is checked is what a clerk
+relies on: every recipient gets the letter exactly once over all the runs, an interrupted run exits
 130 with the same summary a complete run prints (its "delivered N" being what the server
 accepted in that run), the ledger is valid JSON line by line, and no delivered ``.eml`` changes.
 
@@ -130,7 +130,7 @@ def test_interrupted_runs_deliver_every_recipient_exactly_once(
                and time.monotonic() < limit):
             time.sleep(0.002)
         time.sleep(chooser.uniform(0, 0.06))
-        chosen = chooser.choice([signal.SIGTERM, signal.SIGINT])
+        chosen = chooser.choice([signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
         if process.poll() is None:
             process.send_signal(chosen)
         stdout, stderr = finish(process)

@@ -285,7 +285,10 @@ class _Mailing:
                           "next run will send it again")
             outcome.delivered += 1
             return self._write(outcome, name, composed.eml)
-        self.error = f"{exc}; sending stopped before {name} was handed over"
+        if exc.event == "sending":
+            self.error = f"{exc}; sending stopped before {name} was handed over"
+        else:
+            self.error = f"{exc}; sending stopped after the server refused {name}"
         outcome.unsent += 1
         return self._write(outcome, name, composed.draft)
 

@@ -117,8 +117,12 @@ def run(job: Job, options: Options) -> Result:
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])
         if job.keep is not None:
+            # A private scratch file, read once the result arrives: no fsync, no rename.
             kept = job.keep / f"{job.plan}-{job.index}.pdf"
-            write_atomic(kept, pdf)
+            try:
+                kept.write_bytes(pdf)
+            except OSError as exc:
+                return _failed(job, f"cannot write {kept}: {exc.strerror or exc}")
             return Result(job.plan, job.index, kept, (), tuple(warnings), kept=True)
         write_atomic(job.target, pdf)
     except LetterError as exc:

@@ -323,3 +323,22 @@ def test_a_ledger_that_cannot_be_written_stops_sending_and_says_what_went_out(
     records = ledger(out)
     assert [r["event"] for r in records[count:]] == ["sending"]
     assert (out / ".letterpress-sent.jsonl").stat().st_size > size
+
+
+def test_a_ledger_of_an_older_version_still_counts(tmp_path: Path, smtp_server, capsys) -> None:
+    inbox, port = smtp_server()
+    out = tmp_path / "out"
+    out.mkdir()
+    # Records of a version that knew messages only by file name, made by position.
+    (out / ".letterpress-sent.jsonl").write_text(
+        '{"event": "delivered", "file": "invitasjon/001-anne-a.eml", "recipients": '
+        '["anne@example.no"], "message_id": "<x@ks.no>", "fingerprint": "", "time": ""}\n',
+        encoding="utf-8",
+    )
+    (out / "invitasjon").mkdir()
+    (out / "invitasjon" / "001-anne-a.eml").write_bytes(b"the copy of what was sent")
+    letter = write_csv_merge(tmp_path, [("Dag D", "dag@example.no"), ANNE])
+    assert send(letter, out, port) == 0
+    assert received_by(inbox) == ["dag@example.no"]
+    assert (out / "invitasjon" / "001-anne-a.eml").read_bytes() == b"the copy of what was sent"
+    assert (out / "invitasjon" / "001-dag-d.eml").exists()

@@ -136,8 +136,9 @@ class Ledger:
         if not record.letter:
             # A record of an older version, which knew messages by file name only.
             if record.event == "delivered":
+                stem = record.file.split("/")[0].removesuffix(".eml").casefold()
                 for address in record.recipients:
-                    self._legacy[record.file.casefold(), address.lower()] = record
+                    self._legacy[stem, address.lower()] = record
             return
         for address in record.recipients:
             key = (record.letter, record.row, address.lower())
@@ -170,9 +171,11 @@ class Ledger:
                 return self._delivered[stand_in]
         return None
 
-    def delivered_file(self, file: str, address: str) -> Record | None:
-        """A delivery recorded by an older version, which knew a message by its file name."""
-        return self._legacy.get((file.casefold(), address.lower()))
+    def delivered_before(self, stem: str, address: str) -> Record | None:
+        """A delivery to ``address`` of the letter file named ``stem``, recorded by an older
+        version, which knew a message only by its file name (``svar.eml``,
+        ``invitasjon/001-kari-nordmann.eml``)."""
+        return self._legacy.get((stem.casefold(), address.lower()))
 
     def unsettled(self, key: Key) -> bool:
         """True when the last record of ``key`` is ``sending``: a run stopped while handing the

@@ -218,7 +218,7 @@ class _Mailing:
             key: Key = (message.letter, message.row, address.lower())
             record = self.ledger.delivered(key, lambda: self._current_rows(job))
             if record is None:
-                record = self.ledger.delivered_file(message.base, address)
+                record = self.ledger.delivered_before(Path(message.letter).stem, address)
             if record is not None:
                 found[address.lower()] = record
         return found

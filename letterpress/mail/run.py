@@ -98,13 +98,14 @@ def mail(
     out = Path(out_dir)
     from_box = parse_mailbox(sender) if isinstance(sender, str) else sender
     stop = _Stop()
-    mailing = _Mailing(out, smtp, from_box, allow_exempt, resend, stop)
-    try:
-        built = produce(paths, out, mailing, options, jobs=jobs, outcome=MailOutcome,
-                        stopping=stop.handling())
-    finally:
-        with stop.handling(), stop.critical():
-            mailing.close()
+    with stop.handling():
+        mailing = _Mailing(out, smtp, from_box, allow_exempt, resend, stop)
+        try:
+            built = produce(paths, out, mailing, options, jobs=jobs, outcome=MailOutcome,
+                            stopping=contextlib.nullcontext())
+        finally:
+            with stop.critical():
+                mailing.close()
     report = MailReport(
         outcomes=[o for o in built.outcomes if isinstance(o, MailOutcome)],
         interrupted=built.interrupted or stop.requested,

@@ -142,7 +142,10 @@ def test_interrupted_runs_deliver_every_recipient_exactly_once(
             interrupted += 1
             assert "interrupted:" in stderr
         else:
-            assert process.returncode == 0, (stdout, stderr)
+            # The run had finished (all delivered, summary printed) when the signal came; it
+            # may have ended the exiting process as that signal ends any program.
+            assert process.returncode in (0, -chosen), (stdout, stderr)
+            assert int(summary.group(2)) + int(summary.group(3)) == RECIPIENTS
         # "delivered N" is what the server accepted in this run.
         assert int(summary.group(2)) == len(inbox.received) - before, (stdout, stderr)
         ledger_lines(out)  # every line is a JSON object, or this raises

@@ -342,3 +342,13 @@ def test_a_ledger_of_an_older_version_still_counts(tmp_path: Path, smtp_server, 
     assert received_by(inbox) == ["dag@example.no"]
     assert (out / "invitasjon" / "001-anne-a.eml").read_bytes() == b"the copy of what was sent"
     assert (out / "invitasjon" / "001-dag-d.eml").exists()
+
+
+def test_a_recipient_listed_twice_gets_the_letter_once(
+    tmp_path: Path, smtp_server, capsys
+) -> None:
+    inbox, port = smtp_server()
+    letter = write_csv_merge(tmp_path, [ANNE, BO, ANNE])
+    assert send(letter, tmp_path / "out", port) == 0
+    assert received_by(inbox) == ["anne@example.no", "bo@example.no"]
+    assert "delivered 2, already delivered before 1" in capsys.readouterr().out

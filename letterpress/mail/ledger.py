@@ -171,6 +171,10 @@ class Ledger:
                 return self._delivered[stand_in]
         return None
 
+    def delivered_exactly(self, key: Key) -> Record | None:
+        """The latest delivery of exactly ``key`` (no stand-in for an edited row)."""
+        return self._delivered.get(key)
+
     def delivered_before(self, stem: str, address: str) -> Record | None:
         """A delivery to ``address`` of the letter file named ``stem``, recorded by an older
         version, which knew a message only by its file name (``svar.eml``,

@@ -32,7 +32,7 @@ from letterpress.batch import Outcome, Report, produce
 from letterpress.batch.worker import Job
 from letterpress.errors import LetterError, Problem
 from letterpress.mail.addresses import Addressing, Mailbox, parse_mailbox, resolve
-from letterpress.mail.ledger import Key, Ledger, LedgerError
+from letterpress.mail.ledger import Key, Ledger, LedgerError, Record
 from letterpress.mail.message import Composed, compose, fingerprint, subject_of
 from letterpress.mail.policy import refuse_exempt
 from letterpress.mail.smtp import Delivery, Mailer, SmtpError, SmtpSettings
@@ -213,7 +213,7 @@ class _Mailing:
         self._waiting[job.plan, job.index] = message
         return None
 
-    def _delivered(self, job: Job, message: _Message) -> dict[str, object]:
+    def _delivered(self, job: Job, message: _Message) -> dict[str, Record]:
         found = {}
         for address in message.addressing.recipients:
             key: Key = (message.letter, message.row, address.lower())
@@ -257,6 +257,15 @@ class _Mailing:
         if self.error:
             outcome.unsent += 1
             return self._write(outcome, name, composed.draft)
+        if not self.resend:
+            # Looked up again just before sending: a recipient listed twice with the same data
+            # may have got this very message from this run already.
+            sent = {a: self.ledger.delivered_exactly((message.letter, message.row, a.lower()))
+                    for a in message.todo}
+            message.todo = [a for a, record in sent.items() if record is None]
+            if not message.todo:
+                outcome.already += 1
+                return self.out / next(r for r in sent.values() if r is not None).file
         if not self.resend and any(
             self.ledger.unsettled((message.letter, message.row, a.lower())) for a in message.todo
         ):

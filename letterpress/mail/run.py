@@ -260,12 +260,14 @@ class _Mailing:
         if not self.resend:
             # Looked up again just before sending: a recipient listed twice with the same data
             # may have got this very message from this run already.
-            sent = {a: self.ledger.delivered_exactly((message.letter, message.row, a.lower()))
-                    for a in message.todo}
-            message.todo = [a for a, record in sent.items() if record is None]
+            earlier = {
+                a: self.ledger.delivered_exactly((message.letter, message.row, a.lower()))
+                for a in message.todo
+            }
+            message.todo = [a for a, record in earlier.items() if record is None]
             if not message.todo:
                 outcome.already += 1
-                return self.out / next(r for r in sent.values() if r is not None).file
+                return self.out / next(r for r in earlier.values() if r is not None).file
         if not self.resend and any(
             self.ledger.unsettled((message.letter, message.row, a.lower())) for a in message.todo
         ):

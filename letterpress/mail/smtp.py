@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 TlsMode = Literal["starttls", "ssl", "none"]
 DEFAULT_PORTS: dict[TlsMode, int] = {"starttls": 587, "ssl": 465, "none": 25}
@@ -143,8 +143,8 @@ BYTES_PER_SECOND = 100_000
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
-class _Deadline:
-    """Gives every network step of an SMTP connection one overall deadline.
+class _SMTP(smtplib.SMTP):
+    """An SMTP connection that gives every network step one overall deadline.
 
     smtplib's own timeout limits each read, so a server that sends one byte a second (or an
     endless multi-line greeting) would hold it forever. Here a step starts when a command is
@@ -157,35 +157,52 @@ class _Deadline:
     def _start(self, seconds: float) -> None:
         self._deadline = time.monotonic() + seconds
 
-    def _left(self) -> float:
+    def left(self) -> float:
+        """Seconds left of the step; ``TimeoutError`` when none are."""
         left = self._deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("timed out")
         return left
 
-    def connect(self, host: str = "localhost", port: int = 0,
-                source_address: object = None) -> tuple[int, bytes]:
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
         self._start(self.step_seconds)
         self._host = host  # what TLS checks the certificate against, as smtplib's __init__ sets
-        return super().connect(host, port, source_address)  # type: ignore[misc]
+        return super().connect(host, port, source_address)
 
-    def send(self, s: bytes | str) -> None:
-        self._start(self.step_seconds + len(s) / BYTES_PER_SECOND)
-        sock = getattr(self, "sock", None)
-        if sock is not None:
-            sock.settimeout(self._left())
-        super().send(s)  # type: ignore[misc]
+    def send(self, s: Any) -> None:
+        size = len(s) if isinstance(s, (bytes, str)) else 0
+        self._start(self.step_seconds + size / BYTES_PER_SECOND)
+        if self.sock is not None:
+            self.sock.settimeout(self.left())
+        super().send(s)
 
     def getreply(self) -> tuple[int, bytes]:
-        if getattr(self, "file", None) is None and getattr(self, "sock", None) is not None:
+        if self.file is None and self.sock is not None:
             self.file = _DeadlineReader(self)
-        return super().getreply()  # type: ignore[misc]
+        return super().getreply()
+
+
+class _SMTP_SSL(_SMTP):
+    """``smtplib.SMTP_SSL`` with the deadlines of ``_SMTP``: TLS from the first byte."""
+
+    default_port = smtplib.SMTP_SSL_PORT
+
+    def __init__(self, local_hostname: str, timeout: float, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__(local_hostname=local_hostname, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # What smtplib's own SMTP_SSL does, here on top of the deadlines.
+        plain = socket.create_connection((host, port), timeout, self.source_address)
+        return self.context.wrap_socket(plain, server_hostname=host)
 
 
 class _DeadlineReader:
     """The line reader smtplib reads replies with, bounded by the step's deadline."""
 
-    def __init__(self, owner: _Deadline) -> None:
+    def __init__(self, owner: _SMTP) -> None:
         self._owner = owner
         self._buffer = bytearray()
 
@@ -199,8 +216,10 @@ class _DeadlineReader:
                 line = bytes(self._buffer[:cut])
                 del self._buffer[:cut]
                 return line
-            sock = self._owner.sock  # type: ignore[attr-defined]
-            sock.settimeout(self._owner._left())
+            sock = self._owner.sock
+            if sock is None:
+                return b""
+            sock.settimeout(self._owner.left())
             chunk = sock.recv(4096)
             if not chunk:
                 line = bytes(self._buffer)
@@ -210,14 +229,6 @@ class _DeadlineReader:
 
     def close(self) -> None:
         self._buffer.clear()
-
-
-class _SMTP(_Deadline, smtplib.SMTP):
-    pass
-
-
-class _SMTP_SSL(_Deadline, smtplib.SMTP_SSL):
-    pass
 
 
 class _Temporary(Exception):

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from letterpress.cli.build import EXIT_INTERRUPTED, add_options
+
 if TYPE_CHECKING:
     from letterpress.mail import MailReport, SmtpSettings
-
-from letterpress.cli.build import EXIT_INTERRUPTED, add_options
 
 USAGE_ERROR = 2
 

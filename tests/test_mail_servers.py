@@ -22,8 +22,9 @@ from letterpress.cli import main
 class Scripted:
     """A small SMTP server on 127.0.0.1, one thread per connection, misbehaving as ``mode``
     says: ``ok``, ``drop`` (close after the message), ``late`` (answer the message after
-    ``late`` seconds), ``554-data`` (refuse DATA), ``554-message`` (refuse the message),
-    ``tarpit`` (a greeting that never ends)."""
+    ``late`` seconds), ``drip`` (answer the message with lines that never end), ``554-data``
+    (refuse DATA), ``554-message`` (refuse the message), ``tarpit`` (a greeting that never
+    ends)."""
 
     def __init__(self, mode: str, late: float = 2.5) -> None:
         self.mode = mode
@@ -93,6 +94,9 @@ class Scripted:
             return False
         if self.mode == "late":
             time.sleep(self.late)
+        while self.mode == "drip" and not self._closed.is_set():
+            connection.sendall(b"250-still thinking\r\n")  # each line in time, never the last
+            time.sleep(0.05)
         if self.mode == "554-message":
             connection.sendall(b"554 5.6.0 content refused\r\n")
         else:
@@ -168,6 +172,18 @@ def test_an_answer_after_the_deadline_is_not_followed_by_a_second_try(
     assert "no answer in time" in captured.err and "it may have arrived" in captured.err
     events = [r["event"] for r in ledger(out)]
     assert events == ["sending"]
+
+
+def test_an_answer_that_never_ends_is_cut_off_and_not_followed_by_a_second_try(
+    tmp_path: Path, scripted, capsys
+) -> None:
+    server = scripted("drip")
+    letter, out = write_letter(tmp_path), tmp_path / "out"
+    started = time.monotonic()
+    assert send(letter, out, server) == 1
+    assert time.monotonic() - started < 10
+    assert server.data_commands == 1
+    assert "no answer in time" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("mode", ["554-data", "554-message"])

@@ -210,6 +210,12 @@ class Attachment(Strict):
 
 def _address_list(value: Any) -> Any:
     if isinstance(value, str):
+        if '"' in value and "{{" not in value:
+            # A quoted display name may hold a comma: '"Nordmann, Kari" <kari@example.no>'.
+            from email.utils import getaddresses
+
+            return [f'"{name}" <{address}>' if name else address
+                    for name, address in getaddresses([value]) if address]
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
@@ -225,6 +231,9 @@ class Email(Strict):
     bcc: Addresses = Field(default_factory=list, description="Blindkopi")
     subject: Text = Field("", description="Emne (default: the title)")
     text: Text = Field("", description="The plain-text message body")
+    reply_to: Text = Field(
+        "", description="Svar til: where answers go (default: reference.case_officer.email)"
+    )
 
 
 class Fonts(Strict):

@@ -22,7 +22,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from asn1crypto import x509 as asn1_x509
-from conftest import SEED
+from conftest import SEED, installed_tool
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
@@ -245,7 +245,9 @@ def test_build_makes_b_lta_letters_with_a_visible_tagged_stamp(
     assert _drawn(pdf, stamp), "the stamp shows on the page"
     assert not archive_failures(data, page.ValidationProfile.PDF_UA_1)
     assert not archive_failures(data, page.ValidationProfile.PDF_A_2A)
-    heard = subprocess.run(["outloud", "-q", str(pdf)], capture_output=True, text=True)
+    outloud = installed_tool("outloud")
+    assert outloud, "outloud is installed with the test extra"
+    heard = subprocess.run([outloud, "-q", str(pdf)], capture_output=True, text=True)
     assert heard.returncode == 0, heard.stdout  # FRM-001 /TU and FRM-003 Form element included
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
@@ -120,6 +123,115 @@ def build(
     return tracker.report
 
 
+class Producer(Protocol):
+    """What a front end other than ``build`` does with the letters a build makes (``mail``)."""
+
+    def before(self, job: Job, outcome: Outcome) -> Path | None:
+        """Called before the letter is rendered. Raise ``LetterError`` to fail it; return a
+        file to count it as done without rendering it (sent already)."""
+        ...
+
+    def take(self, job: Job, outcome: Outcome, pdf: bytes) -> Path | None:
+        """The finished PDF of ``job``, in this process. Returns the file it made, or None when
+        it was not used because the run is stopping; raises ``LetterError`` to fail it."""
+        ...
+
+    def stopped(self) -> bool:
+        """True once the run must start nothing new (asked after each letter it took)."""
+        ...
+
+
+def produce(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    producer: Producer,
+    options: Options | None = None,
+    *,
+    jobs: int | None = None,
+    outcome: Callable[[Path], Outcome] = Outcome,
+    stopping: AbstractContextManager[object] | None = None,
+) -> Report:
+    """Plan and render as ``build`` does (the same de-duplication, ``--strict``, checks and
+    workers), handing each finished PDF to ``producer`` instead of writing it.
+
+    ``outcome`` makes the outcome of each letter file; ``stopping`` replaces the handling of
+    SIGTERM (a ``KeyboardInterrupt`` raised inside it stops the run as Ctrl-C does).
+    """
+    from letterpress.batch import pool
+
+    started = time.perf_counter()
+    options = options or Options()
+    tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
+    tracker.tidy = False  # the output folder holds the producer's files, not this build's
+    tracker.plan(letter_files(paths))
+    tracker.progress.start(tracker.total)
+    waiting: dict[tuple[int, int], Job] = {}
+    kept = Path(tempfile.mkdtemp(prefix="letterpress-"))
+
+    def checked() -> Iterator[Job]:
+        for job in tracker.jobs():
+            try:
+                done = producer.before(job, tracker.plans[job.plan].outcome)
+            except LetterError as exc:
+                tracker.deliver(Result(job.plan, job.index, None, _located(exc, job)))
+                continue
+            if done is not None:
+                tracker.deliver(Result(job.plan, job.index, done))
+                continue
+            waiting[job.plan, job.index] = job
+            yield replace(job, keep=kept)
+
+    def take(result: Result) -> None:
+        job = waiting.pop((result.plan, result.index), None)
+        if result.kept and job is None:
+            return  # the same result a second time, while stopping
+        if result.kept and job is not None and result.target is not None:
+            try:
+                made = producer.take(job, tracker.plans[job.plan].outcome, _taken(result.target))
+            except LetterError as exc:
+                result = Result(result.plan, result.index, None, _located(exc, job),
+                                result.warnings)
+            else:
+                result = replace(result, target=made, kept=False, skipped=made is None)
+        tracker.deliver(result)
+        if producer.stopped():
+            raise KeyboardInterrupt
+
+    try:
+        with stopping or _sigterm_as_interrupt():
+            pool.execute(checked(), options, jobs or default_jobs(), tracker.total, take)
+    except KeyboardInterrupt:
+        tracker.report.interrupted = True
+        tracker.wrap_up("")
+    except pool.WorkerLost as exc:
+        tracker.wrap_up(f"{exc}; run the same command again for the letters that are missing")
+    finally:
+        tracker.release()
+        tracker.progress.stop()
+        shutil.rmtree(kept, ignore_errors=True)
+    tracker.report.seconds = time.perf_counter() - started
+    return tracker.report
+
+
+def _taken(path: Path) -> bytes:
+    """The bytes of a PDF a worker left for this process, which removes the file."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LetterError.at(
+            path, None, "", f"cannot read the built letter: {exc.strerror}"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:
+    if not job.where:
+        return tuple(exc.problems)
+    return tuple(replace(p, message=f"{job.where}: {p.message}") for p in exc.problems)
+
+
 def check(
     paths: Iterable[str | Path], progress: Progress | None = None, *, strict: bool = False
 ) -> Report:
@@ -182,8 +294,11 @@ class _Tracker:
         strict: bool = False,
         strict_archive: bool = False,
         duplex: bool = False,
+        outcome: Callable[[Path], Outcome] = Outcome,
     ) -> None:
         self.out = out
+        self.tidy = out is not None
+        self.outcome = outcome
         self.strict = strict
         self.strict_archive = strict_archive
         self.duplex = duplex
@@ -208,7 +323,7 @@ class _Tracker:
             if key in seen:
                 continue  # named twice (a folder and a file in it): built once
             seen.add(key)
-            plan = _Plan(len(self.plans), Outcome(source))
+            plan = _Plan(len(self.plans), self.outcome(source))
             self.plans.append(plan)
             self.report.outcomes.append(plan.outcome)
             self._prepare(plan, claimed)
@@ -276,7 +391,7 @@ class _Tracker:
         from letterpress.reading.merge import Rejected
 
         folder = plan.folder or Path()
-        if plan.outcome.merge and plan.folder is not None:
+        if plan.outcome.merge and plan.folder is not None and self.tidy:
             with contextlib.suppress(OSError):  # writing each letter will say what is wrong
                 plan.lock = FolderLock(plan.folder)
             remove_leftovers(plan.folder)
@@ -297,7 +412,8 @@ class _Tracker:
                     recipient = entry.letter.recipient
                     plan.addressed[entry.index] = (recipient.name, postcode(recipient.address))
                 target = folder / f"{entry.stem}.pdf"
-                yield Job(plan.number, entry.index, target, entry.letter, entry.where)
+                yield Job(plan.number, entry.index, target, entry.letter, entry.where,
+                          values=entry.values)
         except LetterError as exc:
             # The recipients file went bad while it was read (changed on disk?).
             plan.outcome.problems.extend(exc.problems)
@@ -367,7 +483,7 @@ class _Tracker:
 
     def _tidy(self, plan: _Plan) -> None:
         """A finished merge: remove PDFs of recipients no longer there; write --combined."""
-        if not plan.outcome.merge or plan.folder is None or self.out is None:
+        if not plan.outcome.merge or plan.folder is None or not self.tidy:
             return
         if plan.lock is None or plan.lock.alone():
             # Another build writing here now would have its new letters taken for old ones.

@@ -28,11 +28,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("build")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
     parser.add_argument("-o", "--output", default="out", metavar="DIR", help="output folder")
-    parser.add_argument("--no-pdfa", action="store_true", help="write plain PDF, not PDF/A")
-    parser.add_argument(
-        "-j", "--jobs", type=_positive, default=None, metavar="N",
-        help="letters built at once (default: the number of CPUs)",
-    )
     parser.add_argument(
         "--combined", action="store_true",
         help="also write each mail merge as one PDF for printing, DIR/NAME.pdf (PDF 1.7, a "
@@ -43,6 +38,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="with --combined: add a blank page after a letter with an odd number of pages, "
         "so every letter starts on the front of a sheet",
     )
+    add_options(parser)
+    parser.add_argument(
+        "--show-layout", action="store_true",
+        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
+    )
+    parser.set_defaults(run=run)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of how letters are built, shared by every command that builds them
+    (``build``, ``mail``): ``options(args)`` turns them into ``Options``."""
+    parser.add_argument("--no-pdfa", action="store_true", help="write plain PDF, not PDF/A")
+    parser.add_argument(
+        "-j", "--jobs", type=_positive, default=None, metavar="N",
+        help="letters built at once (default: the number of CPUs)",
+    )
     add_signing_arguments(parser)
     parser.add_argument(
         "--strict-archive", action="store_true",
@@ -52,11 +63,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--strict", action="store_true",
         help="warnings (address, print preflight) are errors: the letter is not written",
     )
-    parser.add_argument(
-        "--show-layout", action="store_true",
-        help="draw envelope windows, print zones and frames over page 1 (a proof, not a letter)",
-    )
-    parser.set_defaults(run=run)
 
 
 def options(args: argparse.Namespace) -> Options:
@@ -67,7 +73,7 @@ def options(args: argparse.Namespace) -> Options:
         pdfa=not args.no_pdfa,
         strict_archive=args.strict_archive,
         strict=args.strict,
-        show_layout=args.show_layout,
+        show_layout=getattr(args, "show_layout", False),
         **signing_options(args),
     )
 
@@ -102,7 +108,7 @@ def add_signing_arguments(parser: argparse.ArgumentParser) -> None:
 def signing_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``Options`` fields the signing arguments ask for: loads the key and asks the
     time-stamping authority for one timestamp, once. Raises ``LetterError``."""
-    _check_signing_options(args)
+    check_signing_options(args)
     return {
         "signer": _signer(args.sign) if args.sign else None,
         "tsa": _authority(args.tsa, args.tsa_user) if args.tsa else None,
@@ -111,7 +117,7 @@ def signing_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _check_signing_options(args: argparse.Namespace) -> None:
+def check_signing_options(args: argparse.Namespace) -> None:
     from letterpress.errors import LetterError
     from letterpress.finish.sign import LTV_WITHOUT_TSA
 
@@ -154,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         fail("--duplex applies to the print file: give --combined as well")
         return 2
     try:
-        _check_signing_options(args)
+        check_signing_options(args)
     except LetterError as exc:
         _report_options(exc)  # options that do not go together: a wrong command line
         return 2

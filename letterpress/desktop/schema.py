@@ -59,7 +59,10 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
     Recipient: {"name": "Navn", "attention": "Att.", "address": "Adresse", "email": _NB.email},
     Signatory: {"name": "Navn", "title": "Stilling", "signature": "Signatur"},
     Attachment: {"title": "Tittel", "file": "Fil"},
-    Email: {"to": "Til", "cc": "Kopi", "bcc": "Blindkopi", "subject": "Emne", "text": "Tekst"},
+    Email: {
+        "to": "Til", "cc": "Kopi", "bcc": "Blindkopi", "subject": "Emne", "text": "Tekst",
+        "reply_to": "Svar til",
+    },
     Letterhead: {
         "name": "Avsender", "unit": "Enhet", "logo": "Logo", "logo_alt": "Alternativ tekst",
         "post_address": _NB.post_address, "visit_address": _NB.visit_address,

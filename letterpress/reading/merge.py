@@ -75,6 +75,9 @@ class Merged:
     warnings: tuple[Problem, ...] = ()
     where: str = ""
     """Which recipient this is, for messages: ``recipient 4 (mottakere.csv:5)``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """The recipient's own data (its row's values, by key); what identifies it apart from
+    its position, which changes when a row is inserted above it."""
 
 
 @dataclass(frozen=True)
@@ -404,7 +407,7 @@ def _merge(
     if not isinstance(merged, Letter):
         return Rejected(row.index, stem, tuple(_problem(row, p) for p in merged))
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
-    return Merged(row.index, stem, merged, warnings, row.where())
+    return Merged(row.index, stem, merged, warnings, row.where(), tuple(sorted(values.items())))
 
 
 def _missing(templates: _Templates, row: _Row) -> list[str]:
@@ -448,7 +451,9 @@ def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
             warning=True,
         )
         for slot in templates.slots
+        # An empty address in email.cc or email.bcc means no copy, as intended for most rows.
         if slot.key not in STANDARD_KEYS and not row.values[slot.key]
+        and not slot.field.startswith("email.")
     )
 
 

@@ -34,8 +34,13 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
     root.ParentTreeNextKey = writer.next_key
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
-    for page in pages:
+    for index, page in enumerate(pages):
         page.obj.Tabs = Name.S
+        if painted.marks[index]:
+            # The page's key in the parent tree (ISO 32000-1, 14.7.4.4): without it readers
+            # that build the structure per page (pdfium in Chrome and Edge, pdf.js in Firefox)
+            # cannot tell which elements the page's marked content belongs to.
+            page.obj.StructParents = index
 
 
 def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:

@@ -60,13 +60,21 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     for (label, lines), width in zip(columns, widths, strict=True):
         baseline = g.FOOTER_TOP + size * 0.75 / g.MM
         node = section.add("P")
-        texts = ([ctx.plain(label, bold=True)] if label else []) + lines
-        for spans in texts:
-            for line in ctx.lines(spans, size, width - FOOTER_GUTTER):
-                items.extend(ctx.line_items(line, x, baseline, size, node, GREY))
-                baseline += leading(size, 1.2)
+        for line in ctx.lines(_column_spans(label, lines), size, width - FOOTER_GUTTER):
+            items.extend(ctx.line_items(line, x, baseline, size, node, GREY))
+            baseline += leading(size, 1.2)
         x += width
     return items
+
+
+def _column_spans(label: str, lines: list[FooterLine]) -> tuple[Span, ...]:
+    """A column as one run of text with hard breaks, so the lines read as separate words."""
+    spans: list[Span] = [Span(label, bold=True)] if label else []
+    for line in lines:
+        if spans:
+            spans.append(Span("\n"))
+        spans.extend(line)
+    return tuple(spans)
 
 
 FOOTER_GUTTER = 4.0

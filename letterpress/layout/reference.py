@@ -7,6 +7,7 @@ of label (row header) and value.
 
 from __future__ import annotations
 
+from letterpress.body.blocks import Span
 from letterpress.labels import short_date
 from letterpress.layout import geometry as g
 from letterpress.layout.context import ASCENT, GREY, Context
@@ -56,8 +57,9 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
     if letter.exempt:
         baseline += step * 0.5
         exempt = root.add("P", attributes={"letterpress": "exempt"})
-        for text, bold in ((ctx.labels.exempt, True), (letter.exempt, False)):
-            for line in ctx.lines(ctx.plain(text, bold), size, g.REFERENCE_BLOCK.width):
-                items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
-                baseline += step
+        # One run with a hard break, so the notice and its legal basis read as separate words.
+        spans = (*ctx.plain(ctx.labels.exempt, True), Span("\n"), *ctx.plain(letter.exempt))
+        for line in ctx.lines(spans, size, g.REFERENCE_BLOCK.width):
+            items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
+            baseline += step
     return items, baseline - step + size * 0.25 / g.MM

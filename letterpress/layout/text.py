@@ -8,7 +8,7 @@ better; a word or URL longer than the whole line is broken inside the margins, p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from letterpress.body.blocks import Span
@@ -26,6 +26,13 @@ MAX_HYPHENATED = 60
 to say about them, and asking it for every line of a very long one costs quadratic time."""
 WELL_FILLED = 0.9
 """A line filled this far is left as it is rather than hyphenating the next word."""
+SOFT_HYPHEN = "\u00ad"
+"""Stands for a hyphen that hyphenation inserted: it is measured and drawn as "-", and read
+by assistive technology as U+00AD, so the word reads whole (ISO 32000-1, 14.8.2.2.3)."""
+WORD_SPACE = " "
+"""Ends a line that broke at a space or a hard break. It is not measured (nothing follows it
+on the line), but it is in the text, so the last word of a line and the first of the next do
+not run together when the text is read (ISO 32000-1, 14.8.2.5)."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,12 @@ class _LineBreaker:
         self.pending_space: _Piece | None = None
 
     def width(self, piece: _Piece) -> float:
-        return self.fonts.width(piece.text, piece.font, self.size)
+        return self.fonts.width(_drawn(piece.text), piece.font, self.size)
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
         for box in _boxes(spans, self.fonts):
             if box == "break":
-                self.flush(force=True)
+                self.flush(force=True, end=WORD_SPACE)
             elif box == "space":
                 if self.current:
                     self.pending_space = _Piece(" ", self.current[-1].font, None)
@@ -115,7 +122,7 @@ class _LineBreaker:
                 self.flush(force=True)
                 box = tail
             elif self.current:
-                self.flush(force=True)
+                self.flush(force=True, end=WORD_SPACE)
             else:
                 head, tail = self.force_split(box)
                 self.append(head, 0.0, self.box_width(head))
@@ -135,12 +142,14 @@ class _LineBreaker:
         self.current.extend(box)
         self.used += width
 
-    def flush(self, *, force: bool) -> None:
+    def flush(self, *, force: bool, end: str = "") -> None:
+        """End the line; ``end`` is what reads between it and the next (a word space, or
+        nothing where a word goes on)."""
         if self.current or force:
-            self.lines.append(self.make_line(self.current))
+            self.lines.append(self.make_line(self.current, end))
         self.current, self.used, self.pending_space = [], 0.0, None
 
-    def make_line(self, pieces: list[_Piece]) -> TextLine:
+    def make_line(self, pieces: list[_Piece], end: str = "") -> TextLine:
         line = TextLine()
         x = 0.0
         for piece in _join(pieces):
@@ -148,6 +157,9 @@ class _LineBreaker:
             line.fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
             x += width
         line.width = x
+        if end and line.fragments:
+            last = line.fragments[-1]
+            line.fragments[-1] = replace(last, text=last.text + end)
         return line
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
@@ -162,7 +174,7 @@ class _LineBreaker:
         for position in reversed(_hyphen_positions(word, self.language)):
             cut = len(lead) + position
             head_text = piece.text[:cut]
-            hyphen = "" if head_text.endswith("-") else "-"
+            hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
             head = _Piece(head_text + hyphen, piece.font, piece.href)
             if self.width(head) <= room:
                 return [head], [_Piece(piece.text[cut:], piece.font, piece.href)]
@@ -200,6 +212,11 @@ class _LineBreaker:
         if nice >= fits // 2 and nice > 0:
             return nice + 1
         return fits
+
+
+def _drawn(text: str) -> str:
+    """The text as it is drawn: an inserted hyphen is a hyphen."""
+    return text.replace(SOFT_HYPHEN, "-") if SOFT_HYPHEN in text else text
 
 
 def _hyphen_positions(word: str, language: str) -> list[int]:

@@ -1,0 +1,228 @@
+"""Reading a PDF's logical structure the way the readers people use do.
+
+pdfium is the PDF engine of Chrome and Edge: ``pdfium_pages`` asks it for the structure tree of
+each page (``FPDF_StructTree_GetForPage``, which finds a page's elements through the page's
+``/StructParents`` and the parent tree) and reads each element's text in structure order, with
+``/ActualText`` applied, as assistive technology gets it. pdf.js is Firefox's viewer:
+``pdfjs_pages`` runs ``tests/readers/pdfjs_structure.mjs`` with Node.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+READERS = Path(__file__).resolve().parent / "readers"
+PDFJS_SCRIPT = READERS / "pdfjs_structure.mjs"
+PDFJS_PACKAGE = READERS / "node_modules" / "pdfjs-dist"
+
+
+@dataclass
+class Element:
+    """A structure element as a reader found it on one page."""
+
+    role: str
+    lang: str = ""
+    alt: str = ""
+    actual_text: str = ""
+    children: list[Element] = field(default_factory=list)
+    text: str = ""
+    """The element's text on this page in structure order, its children's included."""
+
+    def walk(self) -> Iterator[Element]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def walk(elements: list[Element]) -> Iterator[Element]:
+    for element in elements:
+        yield from element.walk()
+
+
+# --- pdfium ----------------------------------------------------------------------------------
+
+
+def pdfium_pages(pdf: bytes | Path) -> list[list[Element]]:
+    """For every page, the top-level structure elements pdfium finds for it."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            texts = _marked_texts(page)
+            tree = raw.FPDF_StructTree_GetForPage(page.raw)
+            try:
+                count = raw.FPDF_StructTree_CountChildren(tree) if tree else 0
+                found = []
+                for i in range(count):
+                    child = raw.FPDF_StructTree_GetChildAtIndex(tree, i)
+                    if child:
+                        found.append(_element(child, texts))
+                pages.append(found)
+            finally:
+                if tree:
+                    raw.FPDF_StructTree_Close(tree)
+        return pages
+    finally:
+        document.close()
+
+
+def _element(handle, texts: dict[int, str]) -> Element:
+    element = Element(
+        role=_string(raw.FPDF_StructElement_GetType, handle),
+        lang=_string(raw.FPDF_StructElement_GetLang, handle),
+        alt=_string(raw.FPDF_StructElement_GetAltText, handle),
+        actual_text=_string(raw.FPDF_StructElement_GetActualText, handle),
+    )
+    parts: list[str] = []
+    for i in range(raw.FPDF_StructElement_CountChildren(handle)):
+        mcid = raw.FPDF_StructElement_GetChildMarkedContentID(handle, i)
+        if mcid >= 0:
+            parts.append(texts.get(mcid, ""))
+            continue
+        child = raw.FPDF_StructElement_GetChildAtIndex(handle, i)
+        if child:
+            kid = _element(child, texts)
+            element.children.append(kid)
+            parts.append(kid.text)
+    if raw.FPDF_StructElement_CountChildren(handle) <= 0:
+        # An element whose only content is marked content on this page.
+        for i in range(raw.FPDF_StructElement_GetMarkedContentIdCount(handle)):
+            parts.append(texts.get(raw.FPDF_StructElement_GetMarkedContentIdAtIndex(handle, i), ""))
+    element.text = element.actual_text or "".join(parts)
+    return element
+
+
+def _string(function, handle) -> str:
+    size = function(handle, None, 0)
+    if size <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(size)
+    function(handle, buffer, size)
+    return buffer.raw[: size - 2].decode("utf-16-le")
+
+
+def _marked_texts(page: pdfium.PdfPage) -> dict[int, str]:
+    """The text inside each marked-content id of the page, in content order, with the
+    ``/ActualText`` of nested marked content in place of the glyphs it replaces."""
+    textpage = page.get_textpage()
+    texts: dict[int, str] = {}
+    replaced: set[int] = set()
+    for index in range(raw.FPDFPage_CountObjects(page.raw)):
+        obj = raw.FPDFPage_GetObject(page.raw, index)
+        if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+            continue
+        mcid, actual, mark = _marks(obj)
+        if mcid is None:
+            continue
+        if actual is not None:
+            # One marked-content sequence with /ActualText reads once, however many text
+            # objects it holds.
+            key = ctypes.cast(mark, ctypes.c_void_p).value or 0
+            if key in replaced:
+                continue
+            replaced.add(key)
+            text = actual
+        else:
+            text = _object_text(obj, textpage.raw)
+        texts[mcid] = texts.get(mcid, "") + text
+    return texts
+
+
+def _marks(obj) -> tuple[int | None, str | None, object]:
+    mcid: int | None = None
+    actual: str | None = None
+    actual_mark = None
+    for i in range(raw.FPDFPageObj_CountMarks(obj)):
+        mark = raw.FPDFPageObj_GetMark(obj, i)
+        value = ctypes.c_int()
+        if raw.FPDFPageObjMark_GetParamIntValue(mark, b"MCID", ctypes.byref(value)):
+            mcid = value.value
+        value = _blob(mark, b"ActualText")
+        if value is not None:
+            actual, actual_mark = _text_string(value), mark
+    return mcid, actual, actual_mark
+
+
+def _blob(mark, key: bytes) -> bytes | None:
+    """A string parameter's raw bytes (pdfium's string getter reads them as UTF-8, which a
+    PDF text string with a byte order mark is not)."""
+    length = ctypes.c_ulong()
+    if not raw.FPDFPageObjMark_GetParamBlobValue(mark, key, None, 0, ctypes.byref(length)):
+        return None
+    buffer = ctypes.create_string_buffer(max(length.value, 1))
+    raw.FPDFPageObjMark_GetParamBlobValue(
+        mark, key, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ubyte)), length.value, length
+    )
+    return buffer.raw[: length.value]
+
+
+def _text_string(data: bytes) -> str:
+    """A PDF text string: UTF-16BE after its byte order mark, else PDFDocEncoding."""
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    return data.decode("latin-1")
+
+
+def _object_text(obj, textpage) -> str:
+    size = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
+    if size <= 2:
+        return ""
+    buffer = (ctypes.c_ushort * (size // 2))()
+    raw.FPDFTextObj_GetText(obj, textpage, buffer, size)
+    # pdfium reports a hyphen that ends a line as U+0002; the content has a hyphen.
+    return ctypes.string_at(buffer, size - 2).decode("utf-16-le").replace("\x02", "-")
+
+
+# --- pdf.js ----------------------------------------------------------------------------------
+
+
+def pdfjs_missing() -> str | None:
+    """Why pdf.js cannot be run here, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not PDFJS_PACKAGE.is_dir():
+        return f"pdfjs-dist is not installed (npm install --prefix {READERS})"
+    return None
+
+
+def pdfjs_pages(path: Path) -> list[list[Element]]:
+    """For every page, the top-level structure elements pdf.js finds for it."""
+    result = subprocess.run(
+        ["node", str(PDFJS_SCRIPT), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pages = []
+    for page in json.loads(result.stdout):
+        tree = page["tree"] or {}
+        content = page["content"]
+        pages.append([_pdfjs_element(node, content) for node in tree.get("children", [])])
+    return pages
+
+
+def _pdfjs_element(node: dict, content: dict[str, str]) -> Element:
+    element = Element(role=node.get("role", ""), lang=node.get("lang", ""), alt=node.get("alt", ""))
+    parts = []
+    for kid in node.get("children", []):
+        if "role" in kid:
+            child = _pdfjs_element(kid, content)
+            element.children.append(child)
+            parts.append(child.text)
+        elif kid.get("type") == "content":
+            parts.append(content.get(kid["id"], ""))
+    element.text = "".join(parts)
+    return element

@@ -1,0 +1,244 @@
+"""The letters as the readers people use see them: pdfium (Chrome, Edge) and pdf.js (Firefox).
+
+A screen reader gets the structure a reader builds for each page and the text of each element
+in structure order. These tests read both back from every example letter (merge letters too)
+and from bodies hypothesis makes up, and check what a listener would notice: a page without
+structure, words run together where a line broke, hyphenation hyphens read as hyphens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import LETTERS, SEED, write_letter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from structure_reader import Element, pdfium_pages, pdfjs_missing, pdfjs_pages, walk
+
+import letterpress
+from letterpress.labels import labels, long_date, short_date
+from letterpress.load.merge import expand
+from letterpress.model import Letter
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    letter: Letter
+    pdf: bytes
+    own_pages: int
+    """Pages letterpress set; appended PDFs follow them."""
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    """Every letter in letters/, each recipient of a merge its own letter, rendered once."""
+    found = []
+    for path in sorted(LETTERS.glob("*.yaml")):
+        for merged in expand(letterpress.load(path)):
+            letter = merged.letter
+            pdf = letterpress.render(letter)
+            found.append(Example(merged.stem, letter, pdf, _own_pages(letter, pdf)))
+    return tuple(found)
+
+
+def _own_pages(letter: Letter, pdf: bytes) -> int:
+    with pikepdf.open(io_bytes(pdf)) as doc:
+        total = len(doc.pages)
+    appended = 0
+    for attachment in letter.attachments:
+        if attachment.file is not None:
+            with pikepdf.open(attachment.file) as doc:
+                appended += len(doc.pages)
+    return total - appended
+
+
+def io_bytes(data: bytes):
+    import io
+
+    return io.BytesIO(data)
+
+
+# --- words ----------------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[\s*_`#>|\[\]()<]+")
+_ESCAPED = re.compile(r"\\(.)", re.S)
+_EDGES = "«»\"'.,:;!?()[]{}<>*_`"
+
+
+def _tokens(text: str) -> Iterator[str]:
+    for token in _SPLIT.split(text):
+        token = token.strip(_EDGES)
+        if token:
+            yield token
+
+
+def vocabulary(letter: Letter) -> set[str]:
+    """Every word the letter's data and fixed texts hold: what a listener should hear."""
+    words: set[str] = set()
+    strings = list(_strings(letter.model_dump()))
+    if letter.recipient is not None:
+        strings += letter.recipient.lines
+    words_in = labels(letter.language)
+    strings += [str(v) for v in vars(words_in).values() if isinstance(v, str)]
+    strings += [short_date(letter.date, letter.language), long_date(letter.date, letter.language)]
+    for text in strings:
+        # Markdown escapes (a merge escapes the values it fills in) and hard breaks.
+        words.update(_tokens(_ESCAPED.sub(r"\1", text)))
+    return words
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dt.date):
+        yield value.isoformat()
+
+
+def glued(elements: list[Element], known: set[str]) -> list[str]:
+    """Words read in structure order that the letter never wrote: two words run together
+    at a line break, or a hyphenated word read in pieces."""
+    found = []
+    for element in walk(elements):
+        if element.children:
+            continue
+        for token in _tokens(element.text.replace("\u00ad", "")):
+            # List bullets and dashes are not words.
+            if token not in known and any(char.isalnum() for char in token):
+                found.append(token)
+    return found
+
+
+def test_hyphenation_hyphens_read_as_soft_hyphens_and_words_whole() -> None:
+    pdf = letterpress.render(letterpress.load(SEED))
+    texts = [e.text for page in pdfium_pages(pdf) for e in walk(page) if e.role == "P"]
+    body = " ".join(texts)
+    # Set on two lines as "lovpå-" and "lagte": the hyphen hyphenation added reads as U+00AD.
+    assert "de lovpå\u00adlagte oppgavene" in body
+    assert "lovpå-" not in body
+    # A hyphen that is part of the text stays one, also where the line breaks after it.
+    assert "når kommune-Norges fremtidige" in body
+    assert "for at kommune-Norge skal" in body
+
+
+def test_lines_of_one_element_read_with_spaces_between(tmp_path: Path) -> None:
+    path = write_letter(
+        tmp_path,
+        reference={
+            "ours": "24/00123-1",
+            "case_officer": {"name": "Ingrid Haugen", "phone": "+47 57 00 01 23",
+                             "email": "ingrid.haugen@example.no"},
+        },
+        exempt="Offl. § 13",
+    )
+    pdf = letterpress.render(letterpress.load(path))
+    texts = [e.text for e in walk(pdfium_pages(pdf)[0])]
+    assert "Ingrid Haugen +47 57 00 01 23 ingrid.haugen@example.no" in [t.strip() for t in texts]
+    assert any(t.startswith("Postadresse ") for t in texts), texts
+    assert any(re.fullmatch(r"Unntatt offentlighet Offl\. § 13 ?", t) for t in texts), texts
+
+
+# --- every example letter -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", range(9), ids=lambda i: f"example{i}")
+def test_pdfium_finds_structure_on_every_page_and_no_glued_words(index: int) -> None:
+    found = examples()
+    if index >= len(found):
+        pytest.skip("fewer example letters")
+    example = found[index]
+    pages = pdfium_pages(example.pdf)
+    _assert_structure(pages[: example.own_pages], example.name)
+    known = vocabulary(example.letter)
+    problems = [word for page in pages for word in glued(page, known)]
+    assert problems == [], f"{example.name}: words read run together: {problems}"
+
+
+def test_every_example_letter_is_covered() -> None:
+    assert len(examples()) == 9
+
+
+def _assert_structure(pages: list[list[Element]], name: str) -> None:
+    first = [e.role for e in walk(pages[0])]
+    assert "H1" in first, f"{name}: no H1 on page 1: {first}"
+    for number, page in enumerate(pages, start=1):
+        roles = [e.role for e in walk(page)]
+        assert len(roles) >= 3, f"{name} page {number}: {roles}"
+
+
+@pytest.mark.skipif(pdfjs_missing() is not None, reason=f"pdf.js: {pdfjs_missing()}")
+def test_pdfjs_finds_structure_on_every_page(tmp_path: Path) -> None:
+    for example in examples():
+        path = tmp_path / f"{example.name}.pdf"
+        path.write_bytes(example.pdf)
+        pages = pdfjs_pages(path)
+        _assert_structure(pages[: example.own_pages], example.name)
+
+
+# --- letters nobody has seen ----------------------------------------------------------------
+
+WORDS = st.sampled_from(
+    [
+        "og",
+        "i",
+        "kommunen",
+        "Fjordvik",
+        "søknaden",
+        "tilskuddsordningen",
+        "generalistkommuneutvalget",
+        "saksbehandlingstiden",
+        "kommune-Norge",
+        "11-3",
+        "«vedtak»",
+        "https://www.example.no/sak/2024/00311-8/vedlegg",
+        "æøå",
+        "Ærlighet",
+        "§",
+        "kr 25 000",
+        "forvaltningslovens",
+        "høringsinnspill",
+        "barnehageopptaket",
+    ]
+)
+PARAGRAPH = st.lists(WORDS, min_size=1, max_size=60).map(" ".join)
+BLOCK = st.one_of(
+    PARAGRAPH,
+    PARAGRAPH.map(lambda text: "## " + text[:120]),
+    st.lists(PARAGRAPH, min_size=1, max_size=4).map(
+        lambda items: "\n".join(f"- {item}" for item in items)
+    ),
+    st.lists(PARAGRAPH, min_size=2, max_size=3).map(lambda lines: "\\\n".join(lines)),
+)
+BODY = st.lists(BLOCK, min_size=1, max_size=8).map("\n\n".join)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=BODY, bold=st.booleans())
+def test_made_up_bodies_read_without_glued_words(tmp_path: Path, body: str, bold: bool) -> None:
+    if bold:
+        body = body.replace("kommunen", "**kommunen**").replace("søknaden", "*søknaden*")
+    path = write_letter(tmp_path, body=body + "\n")
+    letter = letterpress.load(path)
+    pdf = letterpress.render(letter)
+    pages = pdfium_pages(pdf)
+    _assert_structure(pages, "made-up letter")
+    known = vocabulary(letter)
+    problems = [word for page in pages for word in glued(page, known)]
+    assert problems == [], problems

@@ -242,3 +242,45 @@ def test_made_up_bodies_read_without_glued_words(tmp_path: Path, body: str, bold
     known = vocabulary(letter)
     problems = [word for page in pages for word in glued(page, known)]
     assert problems == [], problems
+
+
+# --- headings -------------------------------------------------------------------------------
+
+SKIPPING = """\
+### Starts three deep
+
+Text.
+
+# Back to the top
+
+#### Four deep under the top
+
+##### Five
+
+## Two
+
+###### Six
+"""
+
+
+def test_heading_levels_never_skip(tmp_path: Path) -> None:
+    from test_accessibility import assert_outloud_passes, assert_valid
+
+    pdf = letterpress.render(letterpress.load(write_letter(tmp_path, body=SKIPPING)))
+    headings = [
+        (e.role, e.text)
+        for page in pdfium_pages(pdf)
+        for e in walk(page)
+        if re.fullmatch(r"H\d", e.role)
+    ]
+    assert headings == [
+        ("H1", "Svar på søknad om tilskudd"),
+        ("H2", "Starts three deep"),
+        ("H2", "Back to the top"),
+        ("H3", "Four deep under the top"),
+        ("H4", "Five"),
+        ("H3", "Two"),
+        ("H4", "Six"),
+    ]
+    assert_valid(pdf, ["PDF_A_2A", "PDF_UA_1"])
+    assert_outloud_passes(pdf, tmp_path)

@@ -7,6 +7,7 @@ written. Code and images, which the format does not support, print as their text
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -44,7 +45,7 @@ def _normalize(state: StateCore) -> None:
 
 @lru_cache(maxsize=64)
 def parse(markdown: str) -> tuple[Block, ...]:
-    """The blocks of ``markdown``; heading levels renumbered so the top one is level 1.
+    """The blocks of ``markdown``; heading levels renumbered so none is skipped (``_Outline``).
 
     Cached: the letters of a mail merge usually share one body."""
     tokens = _parser().parse(markdown)
@@ -54,9 +55,7 @@ def parse(markdown: str) -> tuple[Block, ...]:
             # does (500 '*' around a word are 250 levels): walk the flat tokens instead.
             token.meta["inline"], token.children = token.children or [], None
     tree = SyntaxTreeNode(tokens)
-    blocks = _blocks(tree.children)
-    top = min((b.level for b in _headings(blocks)), default=1)
-    return tuple(_shift(b, top - 1) for b in blocks)
+    return tuple(_Outline().blocks(_blocks(tree.children)))
 
 
 def _blocks(nodes: list[SyntaxTreeNode]) -> list[Block]:
@@ -167,11 +166,33 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _headings(blocks: list[Block]) -> list[Heading]:
-    return [b for b in blocks if isinstance(b, Heading)]
+class _Outline:
+    """Renumbers headings in reading order so a level is never skipped.
 
+    The first heading is level 1 (set as H2: the letter's title is the H1). A heading at a
+    deeper Markdown level than the one before it is one level deeper, however many ``#`` it
+    has more; one at the same or a shallower Markdown level takes the level of the nearest
+    heading before it at that Markdown level or shallower. ``#`` then ``###`` is 1 then 2;
+    ``###`` first is 1. PDF/UA-1 asks for headings that nest without gaps (ISO 14289-1,
+    7.4.2), and so do the screen readers that list a document's headings.
+    """
 
-def _shift(block: Block, by: int) -> Block:
-    if isinstance(block, Heading) and by:
-        return Heading(block.level - by, block.spans, block.line)
-    return block
+    def __init__(self) -> None:
+        self.open: list[int] = []
+        """Markdown levels of the headings the current one is nested in, outermost first."""
+
+    def blocks(self, blocks: list[Block] | tuple[Block, ...]) -> list[Block]:
+        return [self.block(block) for block in blocks]
+
+    def block(self, block: Block) -> Block:
+        if isinstance(block, Heading):
+            while self.open and self.open[-1] >= block.level:
+                self.open.pop()
+            self.open.append(block.level)
+            return replace(block, level=len(self.open))
+        if isinstance(block, Quote):
+            return replace(block, blocks=tuple(self.blocks(block.blocks)))
+        if isinstance(block, ListBlock):
+            items = tuple(ListItem(tuple(self.blocks(item.blocks))) for item in block.items)
+            return replace(block, items=items)
+        return block

@@ -1,0 +1,120 @@
+"""Every letter meets the PDF/A and PDF/UA claim it makes, whatever its text: streams that end in
+CR, font subsets that share a tag, and what ``verify`` says about both claims."""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from pathlib import Path
+
+import page
+import pikepdf
+import yaml
+from conftest import write_letter
+
+import letterpress
+from letterpress.finish.pdfa import CR_BEFORE_ENDSTREAM, make_pdfa, save_pdf
+from letterpress.load.merge import expand
+
+
+def merge_letter(folder: Path, count: int) -> Path:
+    rows = [
+        {
+            "name": f"Lag nummer {number}",
+            "address": [f"Vegen {number}", "6900 FJORDVIK"],
+            "belop": f"{1000 + number * 37} kr",
+        }
+        for number in range(count)
+    ]
+    path = write_letter(
+        folder,
+        recipients=rows,
+        title="Tilskudd til {{ recipient.name }}",
+        body="Dere får {{ recipient.belop }} i tilskudd.\n",
+    )
+    data = yaml.safe_load(path.read_text("utf-8"))
+    del data["recipient"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def test_no_stream_of_many_merge_letters_ends_in_cr(tmp_path: Path) -> None:
+    """About one stream in 256 deflates to data ending in CR, which PDF/A validators read as
+    a wrong /Length. Each of 300 letters is checked, and more are made until one of them had
+    a stream that needed mending, which is then validated."""
+    mended: bytes | None = None
+    for number, merged in enumerate(expand(letterpress.load(merge_letter(tmp_path, 1500)))):
+        if number >= 300 and mended is not None:
+            break
+        pdf = letterpress.render(merged.letter)
+        assert CR_BEFORE_ENDSTREAM not in pdf, merged.stem
+        if mended is None and b"/ASCII85Decode" in pdf:
+            mended = pdf
+    assert mended is not None, "no stream of these letters ended in CR: the case was not met"
+    report = page.validate_pdf_bytes(mended, profile="PDF_A_2A")
+    assert report.is_compliant, [(f.rule_id, f.message) for f in report.failures]
+
+
+def content_deflating_to_cr() -> bytes:
+    """A page content stream whose deflated form ends in CR."""
+    return next(
+        text
+        for number in range(10_000)
+        if zlib.compress(text := f"% {number}\n0 0 m 10 10 l S\n".encode()).endswith(b"\r")
+    )
+
+
+def _pdf_with_stream(data: bytes) -> pikepdf.Pdf:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj.Contents = pdf.make_stream(data, Filter=pikepdf.Name.FlateDecode)
+    return pdf
+
+
+def test_a_stream_ending_in_cr_is_saved_so_validators_read_its_length() -> None:
+    content = content_deflating_to_cr()
+    pdf = _pdf_with_stream(zlib.compress(content))
+    make_pdfa(pdf, conformance="B")
+    data = save_pdf(pdf, deterministic=True)
+    assert CR_BEFORE_ENDSTREAM not in data
+    with pikepdf.open(io.BytesIO(data)) as reread:
+        assert reread.pages[0].Contents.read_bytes() == content
+    report = page.validate_pdf_bytes(data, profile="PDF_A_2B")
+    assert report.is_compliant, [(f.rule_id, f.message) for f in report.failures]
+
+
+def test_save_refuses_to_write_a_stream_ending_in_cr(monkeypatch) -> None:
+    """The last check before a letter is written: a stream that ends in CR anyway (here because
+    the mending is switched off) is an error, not a file that fails its PDF/A claim."""
+    import pytest
+
+    from letterpress.finish import pdfa
+
+    content = content_deflating_to_cr()
+    pdf = _pdf_with_stream(zlib.compress(content))
+    make_pdfa(pdf, conformance="B")
+    monkeypatch.setattr(pdfa, "end_streams_without_cr", lambda pdf: None)
+    with pytest.raises(ValueError, match="ends in CR"):
+        save_pdf(pdf, deterministic=True)
+
+
+# --- subset tags ----------------------------------------------------------------------------
+
+SUBSET = re.compile(r"^([A-Z]{6})\+(.+)$")
+
+
+def subset_names(pdf: bytes) -> dict[str, set[bytes]]:
+    """Every subset font name in the file and the font programs that carry it."""
+    found: dict[str, set[bytes]] = {}
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for obj in doc.objects:
+            if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":
+                continue
+            program = next(
+                (obj[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in obj), None
+            )
+            name = str(obj.FontName)[1:]
+            if program is not None and SUBSET.match(name):
+                found.setdefault(name, set()).add(program.read_bytes())
+    return found

@@ -118,3 +118,43 @@ def subset_names(pdf: bytes) -> dict[str, set[bytes]]:
             if program is not None and SUBSET.match(name):
                 found.setdefault(name, set()).add(program.read_bytes())
     return found
+
+
+def test_subset_tags_differ_between_different_subsets_also_of_appended_pdfs(
+    tmp_path: Path,
+) -> None:
+    # The appended PDF is itself a letter: the same font, other glyphs, so another subset.
+    inner = letterpress.render(letterpress.load(write_letter(tmp_path, "inner.yaml")))
+    (tmp_path / "inner.pdf").write_bytes(inner)
+    outer = write_letter(
+        tmp_path,
+        "outer.yaml",
+        body="Quizzical jackdaws vex my big sphinx of quartz.\n",
+        attachments=[{"title": "Vedlegg", "file": "inner.pdf"}],
+    )
+    pdf = letterpress.render(letterpress.load(outer))
+    names = subset_names(pdf)
+    families = [SUBSET.match(name).group(2) for name in names]
+    assert len(families) > len(set(families)), "both files' subsets of one font are there"
+    for name, programs in names.items():
+        assert len(programs) == 1, f"{name} names {len(programs)} different subsets"
+
+
+def test_a_tag_names_one_subset_across_letters(tmp_path: Path) -> None:
+    """Letters joined into one file (``build --combined``) keep distinct tags for distinct
+    subsets without renaming anything: the tag is the subset's own."""
+    letters = [
+        letterpress.render(letterpress.load(write_letter(tmp_path, name, body=body)))
+        for name, body in (
+            ("a.yaml", "Vi viser til søknaden.\n"),
+            ("b.yaml", "Vi viser til søknaden.\n"),
+            ("c.yaml", "Zebra quiz, 123!\n"),
+        )
+    ]
+    assert set(subset_names(letters[0])) == set(subset_names(letters[1]))
+    assert set(subset_names(letters[0])) != set(subset_names(letters[2]))
+    programs: dict[str, set[bytes]] = {}
+    for pdf in letters:
+        for name, found in subset_names(pdf).items():
+            programs.setdefault(name, set()).update(found)
+    assert all(len(found) == 1 for found in programs.values()), programs.keys()

@@ -20,6 +20,7 @@ from letterpress.errors import Problem
 from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
+from letterpress.finish.subsets import tag_subsets
 from letterpress.finish.tags import write_structure
 from letterpress.layout.painter import Painted
 from letterpress.model import Letter
@@ -44,6 +45,7 @@ def finish(
             found = append_attachments(pdf, files, strict=options.strict_archive)
             _report(found, warnings)
             archivable = not breaks_pdfa(found)
+        tag_subsets(pdf)
         if options.pdfa and archivable:
             tagged_only = not files
             make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)

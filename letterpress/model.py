@@ -215,6 +215,11 @@ class Letterhead(Strict):
     colour: Annotated[str, AfterValidator(_colour)] | None = Field(
         None, description='Accent colour, "#rrggbb"'
     )
+    language: Language | None = Field(
+        None,
+        description="Language of the letterhead's own texts (name, unit, addresses), so a "
+        "letter in another language marks them for screen readers",
+    )
     source: Path | None = Field(None, exclude=True, description="The file it was read from")
 
 

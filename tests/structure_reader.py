@@ -10,6 +10,7 @@ each page (``FPDF_StructTree_GetForPage``, which finds a page's elements through
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
@@ -76,6 +78,67 @@ def pdfium_pages(pdf: bytes | Path) -> list[list[Element]]:
         document.close()
 
 
+def document_elements(pdf: bytes) -> list[Element]:
+    """The whole structure tree, each element with its text across all its pages: the
+    tree read with pikepdf, the text of each marked-content id as pdfium reads it."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        texts = [_marked_texts(document[i]) for i in range(len(document))]
+    finally:
+        document.close()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pages = {page.obj.objgen: index for index, page in enumerate(doc.pages)}
+        root = doc.Root.get("/StructTreeRoot")
+        if root is None:
+            return []
+        return [
+            _tree_element(kid, None, pages, texts)
+            for kid in _kids(root)
+            if isinstance(kid, pikepdf.Dictionary)
+        ]
+
+
+def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _tree_element(
+    element: pikepdf.Dictionary, page: int | None, pages: dict, texts: list[dict[int, str]]
+) -> Element:
+    if "/Pg" in element:
+        page = pages.get(element.Pg.objgen, page)
+    found = Element(
+        role=str(element.get("/S", "/"))[1:],
+        lang=str(element.get("/Lang", "")),
+        alt=str(element.get("/Alt", "")),
+        actual_text=str(element.get("/ActualText", "")),
+    )
+    parts = []
+    for kid in _kids(element):
+        if isinstance(kid, int) or (isinstance(kid, pikepdf.Object) and _is_integer(kid)):
+            parts.append(texts[page].get(int(kid), "") if page is not None else "")
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+            kid_page = pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page
+            parts.append(texts[kid_page].get(int(kid.MCID), "") if kid_page is not None else "")
+        elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            child = _tree_element(kid, page, pages, texts)
+            found.children.append(child)
+            parts.append(child.text)
+    found.text = found.actual_text or "".join(parts)
+    return found
+
+
+def _is_integer(value: pikepdf.Object) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, pikepdf.Dictionary | pikepdf.Array)
+
+
 def _element(handle, texts: dict[int, str]) -> Element:
     element = Element(
         role=_string(raw.FPDF_StructElement_GetType, handle),
@@ -115,6 +178,7 @@ def _marked_texts(page: pdfium.PdfPage) -> dict[int, str]:
     """The text inside each marked-content id of the page, in content order, with the
     ``/ActualText`` of nested marked content in place of the glyphs it replaces."""
     textpage = page.get_textpage()
+    by_object = _object_texts(textpage.raw)
     texts: dict[int, str] = {}
     replaced: set[int] = set()
     for index in range(raw.FPDFPage_CountObjects(page.raw)):
@@ -133,7 +197,7 @@ def _marked_texts(page: pdfium.PdfPage) -> dict[int, str]:
             replaced.add(key)
             text = actual
         else:
-            text = _object_text(obj, textpage.raw)
+            text = by_object.get(ctypes.cast(obj, ctypes.c_void_p).value or 0, "")
         texts[mcid] = texts.get(mcid, "") + text
     return texts
 
@@ -175,14 +239,21 @@ def _text_string(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _object_text(obj, textpage) -> str:
-    size = raw.FPDFTextObj_GetText(obj, textpage, None, 0)
-    if size <= 2:
-        return ""
-    buffer = (ctypes.c_ushort * (size // 2))()
-    raw.FPDFTextObj_GetText(obj, textpage, buffer, size)
-    # pdfium reports a hyphen that ends a line as U+0002; the content has a hyphen.
-    return ctypes.string_at(buffer, size - 2).decode("utf-16-le").replace("\x02", "-")
+def _object_texts(textpage) -> dict[int, str]:
+    """The characters of each text object as pdfium's text page has them, without the spaces
+    and line ends pdfium adds where it guesses a gap (``FPDFText_IsGenerated``)."""
+    texts: dict[int, list[str]] = {}
+    for index in range(raw.FPDFText_CountChars(textpage)):
+        if raw.FPDFText_IsGenerated(textpage, index) == 1:
+            continue
+        obj = raw.FPDFText_GetTextObject(textpage, index)
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        if not key:
+            continue
+        char = chr(raw.FPDFText_GetUnicode(textpage, index))
+        # pdfium reports a hyphen that ends a line as U+0002; the content has a hyphen.
+        texts.setdefault(key, []).append("-" if char == "\x02" else char)
+    return {key: "".join(chars) for key, chars in texts.items()}
 
 
 # --- pdf.js ----------------------------------------------------------------------------------

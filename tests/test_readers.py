@@ -20,7 +20,14 @@ import pytest
 from conftest import LETTERS, SEED, write_letter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from structure_reader import Element, pdfium_pages, pdfjs_missing, pdfjs_pages, walk
+from structure_reader import (
+    Element,
+    document_elements,
+    pdfium_pages,
+    pdfjs_missing,
+    pdfjs_pages,
+    walk,
+)
 
 import letterpress
 from letterpress.labels import labels, long_date, short_date
@@ -110,7 +117,8 @@ def _strings(value: object) -> Iterator[str]:
 
 def glued(elements: list[Element], known: set[str]) -> list[str]:
     """Words read in structure order that the letter never wrote: two words run together
-    at a line break, or a hyphenated word read in pieces."""
+    at a line break, or a hyphenated word read in pieces. ``elements`` is the whole tree
+    (``document_elements``), so a paragraph that goes on over a page break reads as one."""
     found = []
     for element in walk(elements):
         if element.children:
@@ -162,8 +170,7 @@ def test_pdfium_finds_structure_on_every_page_and_no_glued_words(index: int) -> 
     example = found[index]
     pages = pdfium_pages(example.pdf)
     _assert_structure(pages[: example.own_pages], example.name)
-    known = vocabulary(example.letter)
-    problems = [word for page in pages for word in glued(page, known)]
+    problems = glued(document_elements(example.pdf), vocabulary(example.letter))
     assert problems == [], f"{example.name}: words read run together: {problems}"
 
 
@@ -239,8 +246,7 @@ def test_made_up_bodies_read_without_glued_words(tmp_path: Path, body: str, bold
     pdf = letterpress.render(letter)
     pages = pdfium_pages(pdf)
     _assert_structure(pages, "made-up letter")
-    known = vocabulary(letter)
-    problems = [word for page in pages for word in glued(page, known)]
+    problems = glued(document_elements(pdf), vocabulary(letter))
     assert problems == [], problems
 
 
@@ -284,3 +290,53 @@ def test_heading_levels_never_skip(tmp_path: Path) -> None:
     ]
     assert_valid(pdf, ["PDF_A_2A", "PDF_UA_1"])
     assert_outloud_passes(pdf, tmp_path)
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def test_language_spans_and_the_letterheads_language_reach_the_reader() -> None:
+    english = next(e for e in examples() if e.name == "fjordvik-exempt-english")
+    elements = list(walk(pdfium_pages(english.pdf)[0]))
+    marked = [(e.role, e.lang, e.text.strip()) for e in elements if e.lang and e.role != "Document"]
+    assert ("Span", "nb", "Unntatt offentlighet") in marked
+    assert ("Span", "nn", "offentleglova") in marked
+    # The letterhead says `language: nb`: its name, unit and addresses are bokmål ...
+    assert ("Div", "nb-NO", "Fjordvik kommunePlan, byggesak og miljø") in marked
+    assert ("Span", "nb-NO", "Postboks 100") in marked
+    # ... and the footer's labels are the letter's, in English.
+    assert not [t for _, _, t in marked if "Postal address" in t]
+    document = next(e for e in elements if e.role == "Document")
+    assert document.lang == "en"
+    # The words around a span read with it, spaces and all.
+    paragraph = next(e.text for e in elements if e.role == "P" and "Unntatt" in e.text)
+    assert "is marked Unntatt offentlighet under section 13" in paragraph
+
+
+def test_a_language_span_in_a_letter_of_that_language_is_still_marked(tmp_path: Path) -> None:
+    from test_accessibility import assert_outloud_passes, assert_valid
+
+    body = "Vi skriv [på nynorsk her]{lang=nn} og [**in English** too]{lang=en-GB}.\n"
+    pdf = letterpress.render(letterpress.load(write_letter(tmp_path, body=body)))
+    spans = [(e.lang, e.text) for e in walk(pdfium_pages(pdf)[0]) if e.role == "Span"]
+    assert spans == [("nn", "på nynorsk her"), ("en-GB", "in English too")]
+    assert_valid(pdf, ["PDF_A_2A", "PDF_UA_1"])
+    assert_outloud_passes(pdf, tmp_path)
+
+
+def test_a_language_that_is_not_a_tag_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    from letterpress.errors import LetterError
+
+    path = write_letter(tmp_path, body="BODY")
+    text = path.read_text("utf-8").replace(
+        "body: BODY", "body: |\n  Første linje.\n\n  Andre [ord]{lang=nb_NO}."
+    )
+    path.write_text(text, "utf-8")
+    with pytest.raises(LetterError) as caught:
+        letterpress.render(letterpress.load(path))
+    problem = caught.value.problems[0]
+    assert problem.path == path and problem.field == "body"
+    assert path.read_text("utf-8").splitlines()[problem.line - 1].strip().endswith(
+        "lang=nb_NO}."
+    )
+    assert "nb, nn, se or en-GB" in problem.message

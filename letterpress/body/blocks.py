@@ -16,6 +16,8 @@ class Span:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    lang: str | None = None
+    """A language other than the letter's (BCP 47), from ``[text]{lang=nb}``."""
 
     @property
     def is_break(self) -> bool:

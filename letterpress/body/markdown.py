@@ -7,12 +7,14 @@ written. Code and images, which the format does not support, print as their text
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs import attrs_plugin
 
 from letterpress.body.blocks import (
     Align,
@@ -33,6 +35,8 @@ NEWLINES = re.compile(r"\r\n?")
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
+    # Pandoc's bracketed spans, for a change of language: [Unntatt offentlighet]{lang=nb}.
+    parser.use(attrs_plugin, spans=True, allowed=["lang"], after=("span_close",))
     parser.core.ruler.at("normalize", _normalize)
     return parser
 
@@ -129,15 +133,23 @@ def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
     spans: list[Span] = []
     bold = italic = 0
     links: list[str] = []
+    languages: list[str | None] = []
     pending = list(reversed(node.token.meta.get("inline", []) if node.token else []))
     while pending:
         token = pending.pop()
         kind = token.type
         href = links[-1] if links else None
+        lang = next((tag for tag in reversed(languages) if tag), None)
         if kind in ("text", "code_inline", "html_inline"):
-            spans.append(Span(token.content, bold > 0, italic > 0, href))
+            spans.append(Span(token.content, bold > 0, italic > 0, href, lang))
         elif kind in ("softbreak", "hardbreak"):
-            spans.append(Span(" " if kind == "softbreak" else "\n", bold > 0, italic > 0, href))
+            text = " " if kind == "softbreak" else "\n"
+            spans.append(Span(text, bold > 0, italic > 0, href, lang))
+        elif kind == "span_open":
+            tag = str(token.attrs.get("lang", "")).strip()
+            languages.append(tag or None)
+        elif kind == "span_close" and languages:
+            languages.pop()
         elif kind in ("strong_open", "strong_close"):
             bold += 1 if kind == "strong_open" else -1
         elif kind in ("em_open", "em_close"):
@@ -158,12 +170,38 @@ def _merge(spans: list[Span]) -> list[Span]:
         if not span.text:
             continue
         last = merged[-1] if merged else None
-        same = last and (last.bold, last.italic, last.href) == (span.bold, span.italic, span.href)
+        same = last and _style(last) == _style(span)
         if last and same and not last.is_break and not span.is_break:
-            merged[-1] = Span(last.text + span.text, span.bold, span.italic, span.href)
+            merged[-1] = replace(last, text=last.text + span.text)
         else:
             merged.append(span)
     return merged
+
+
+def _style(span: Span) -> tuple[bool, bool, str | None, str | None]:
+    return span.bold, span.italic, span.href, span.lang
+
+
+def languages(blocks: tuple[Block, ...] | list[Block]) -> Iterator[tuple[int, str]]:
+    """The line of every language span in ``blocks`` and the language it names."""
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            rows: tuple[tuple[Span, ...], ...] = (block.spans,)
+        elif isinstance(block, Table):
+            rows = (*block.header, *(cell for row in block.rows for cell in row))
+        elif isinstance(block, Quote):
+            yield from languages(block.blocks)
+            continue
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                yield from languages(item.blocks)
+            continue
+        else:
+            continue
+        for spans in rows:
+            for span in spans:
+                if span.lang:
+                    yield block.line, span.lang
 
 
 class _Outline:

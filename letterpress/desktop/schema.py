@@ -58,7 +58,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "name": "Avsender", "unit": "Enhet", "logo": "Logo", "logo_alt": "Alternativ tekst",
         "post_address": "Postadresse", "visit_address": "Besøksadresse", "phone": "Telefon",
         "email": "E-post", "web": "Nettside", "org_number": "Org.nr.",
-        "account": "Kontonummer", "fonts": "Skrifter", "colour": "Farge",
+        "account": "Kontonummer", "fonts": "Skrifter", "colour": "Farge", "language": "Språk",
     },
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},
 }

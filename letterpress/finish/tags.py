@@ -78,6 +78,8 @@ class _Writer:
         elem = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
         if node.alt:
             elem.Alt = pikepdf.String(node.alt)
+        if node.lang:
+            elem.Lang = pikepdf.String(node.lang)
         attributes = _attributes(node)
         if attributes is not None:
             elem.A = attributes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from letterpress.body.blocks import Span
+from letterpress.labels import labels as language_labels
 from letterpress.labels import page_label
 from letterpress.layout import geometry as g
 from letterpress.layout.context import GREY, Context, leading
@@ -12,10 +13,19 @@ from letterpress.model import Letterhead
 FooterLine = tuple[Span, ...]
 
 
+def letterhead_language(letterhead: Letterhead, ctx: Context) -> str | None:
+    """The language tag of the letterhead's own texts, where it is not the letter's."""
+    if letterhead.language is None or letterhead.language == ctx.language:
+        return None
+    return language_labels(letterhead.language).language_tag
+
+
 def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list[FooterLine]]]:
     """The footer's columns: a label and its lines; empty ones are left out. The e-mail and
-    web addresses are links."""
+    web addresses are links. Labels are in the letter's language, addresses in the
+    letterhead's."""
     labels = ctx.labels
+    lang = letterhead_language(letterhead, ctx)
     contact = [
         _entry(labels.phone, letterhead.phone, None),
         _entry(labels.email, letterhead.email, f"mailto:{letterhead.email}"),
@@ -26,8 +36,8 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
         _entry(labels.account, letterhead.account, None),
     ]
     columns = [
-        (labels.post_address, [(Span(line),) for line in letterhead.post_address]),
-        (labels.visit_address, [(Span(line),) for line in letterhead.visit_address]),
+        (labels.post_address, [(Span(line, lang=lang),) for line in letterhead.post_address]),
+        (labels.visit_address, [(Span(line, lang=lang),) for line in letterhead.visit_address]),
         ("", [line for line in contact if line]),
         ("", [line for line in numbers if line]),
     ]

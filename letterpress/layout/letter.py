@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from letterpress.body.blocks import Block, Span
+from letterpress.body.markdown import languages
+from letterpress.errors import LetterError, Problem
 from letterpress.labels import labels
 from letterpress.layout import geometry as g
 from letterpress.layout.address import address_items
@@ -13,7 +16,12 @@ from letterpress.layout.closing import closing_chunks
 from letterpress.layout.context import BLACK, Context
 from letterpress.layout.flow import Frame, paginate
 from letterpress.layout.fonts import font_set
-from letterpress.layout.footer import footer_items, header_items, page_number_items
+from letterpress.layout.footer import (
+    footer_items,
+    header_items,
+    letterhead_language,
+    page_number_items,
+)
 from letterpress.layout.glyphs import check_glyphs
 from letterpress.layout.letterhead import letterhead_items
 from letterpress.layout.page import Document, Item, Node, Page
@@ -37,8 +45,12 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
         accent=_accent(letter.letterhead.colour),
     )
     check_glyphs(letter, blocks, ctx.fonts)
+    _check_languages(letter, blocks)
     root = Node("Document")
     first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
+    for node in root.children:
+        # The logo and the sender's name and unit are the letterhead's own texts.
+        node.lang = letterhead_language(letter.letterhead, ctx)
     address, address_bottom = address_items(ctx, letter.recipient, root)
     reference, reference_bottom = reference_items(letter, ctx, root)
     first += address + reference
@@ -53,7 +65,12 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
     )
     body = root.add("Sect", attributes={"letterpress": "body"})
     chunks = title + block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
-    chunks += closing_chunks(ctx, letter, root)
+    # The sign-off (closing, signatories, Vedlegg, Kopi til) as one group: a page that holds
+    # only the end of a letter still shows a reader its place in the structure.
+    sign_off = Node("Div", attributes={"letterpress": "sign-off"})
+    chunks += closing_chunks(ctx, letter, sign_off)
+    if sign_off.children:
+        root.children.append(sign_off)
     placed = paginate(
         chunks,
         Frame(title_top, g.BODY_BOTTOM_FIRST),
@@ -91,6 +108,30 @@ def _pages(
                 page.items += page_number_items(ctx, 1, total, g.PAGE_NUMBER_FIRST_BASELINE)
         pages.append(page)
     return pages
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+"""A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
+
+
+def _check_languages(letter: Letter, blocks: Sequence[Block]) -> None:
+    """Every ``[text]{lang=...}`` names a language a screen reader can speak."""
+    source = letter.source
+    problems = []
+    for line, tag in languages(blocks):
+        if LANGUAGE_TAG.fullmatch(tag):
+            continue
+        where = source.body_first_line + line if source else None
+        problems.append(
+            Problem(
+                source.body_path if source else None,
+                where,
+                "body",
+                f"lang={tag!r} is not a language tag; write one such as nb, nn, se or en-GB",
+            )
+        )
+    if problems:
+        raise LetterError(problems)
 
 
 def _subject(letter: Letter) -> str:

@@ -44,6 +44,7 @@ class Fragment:
     font: str
     width: float
     href: str | None = None
+    lang: str | None = None
 
 
 @dataclass
@@ -61,6 +62,7 @@ class _Piece:
     text: str
     font: str
     href: str | None
+    lang: str | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -136,7 +138,7 @@ class _LineBreaker:
 
     def append(self, box: list[_Piece], space: float, width: float) -> None:
         if self.current and self.pending_space is not None:
-            self.current.append(self.pending_space)
+            self.current.append(_space_between(self.pending_space, self.current[-1], box[0]))
             self.used += space
         self.pending_space = None
         self.current.extend(box)
@@ -154,7 +156,9 @@ class _LineBreaker:
         x = 0.0
         for piece in _join(pieces):
             width = self.width(piece)
-            line.fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
+            line.fragments.append(
+                Fragment(x, piece.text, piece.font, width, piece.href, piece.lang)
+            )
             x += width
         line.width = x
         if end and line.fragments:
@@ -175,9 +179,9 @@ class _LineBreaker:
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
-            head = _Piece(head_text + hyphen, piece.font, piece.href)
+            head = replace(piece, text=head_text + hyphen)
             if self.width(head) <= room:
-                return [head], [_Piece(piece.text[cut:], piece.font, piece.href)]
+                return [head], [replace(piece, text=piece.text[cut:])]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -194,8 +198,8 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(_Piece(piece.text[:cut], piece.font, piece.href))
-            rest = [_Piece(piece.text[cut:], piece.font, piece.href)] if piece.text[cut:] else []
+                head.append(replace(piece, text=piece.text[:cut]))
+            rest = [replace(piece, text=piece.text[cut:])] if piece.text[cut:] else []
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -212,6 +216,14 @@ class _LineBreaker:
         if nice >= fits // 2 and nice > 0:
             return nice + 1
         return fits
+
+
+def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
+    """A word space inside a link or a language span belongs to it, so the words on either
+    side are read together and the space between them is read with them."""
+    if (before.href, before.lang) == (after.href, after.lang):
+        return replace(space, href=before.href, lang=before.lang)
+    return space
 
 
 def _drawn(text: str) -> str:
@@ -244,7 +256,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
                     box = []
                 tokens.append("space")
             else:
-                box.append(_Piece(part, font, span.href))
+                box.append(_Piece(part, font, span.href, span.lang))
     if box:
         tokens.append(box)
     return tokens
@@ -253,8 +265,9 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
 def _join(pieces: list[_Piece]) -> list[_Piece]:
     joined: list[_Piece] = []
     for piece in pieces:
-        if joined and (joined[-1].font, joined[-1].href) == (piece.font, piece.href):
-            joined[-1] = _Piece(joined[-1].text + piece.text, piece.font, piece.href)
+        last = joined[-1] if joined else None
+        if last and (last.font, last.href, last.lang) == (piece.font, piece.href, piece.lang):
+            joined[-1] = replace(last, text=last.text + piece.text)
         else:
             joined.append(piece)
     return joined

@@ -158,3 +158,57 @@ def test_a_tag_names_one_subset_across_letters(tmp_path: Path) -> None:
         for name, found in subset_names(pdf).items():
             programs.setdefault(name, set()).update(found)
     assert all(len(found) == 1 for found in programs.values()), programs.keys()
+
+
+# --- what verify says about the claims ------------------------------------------------------
+
+
+def run_verify(*args: str | Path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "letterpress", "verify", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_verify_passes_an_unsigned_letter_that_meets_both_claims(tmp_path: Path) -> None:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(letterpress.render(letterpress.load(write_letter(tmp_path))))
+
+    result = run_verify(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PDF/A: claims PDF/A-2A, meets it" in result.stdout
+    assert "PDF/UA: claims PDF/UA-1, meets it" in result.stdout
+    assert "signature: none (the file is not signed)" in result.stdout
+
+    required = run_verify(path, "--require-signature")
+    assert required.returncode == 1
+    assert f"{path}: FAILED" in required.stdout
+    assert "not signed and --require-signature was given" in required.stdout
+
+
+def test_verify_checks_the_pdfua_claim_not_believes_it(tmp_path: Path) -> None:
+    from letterpress.verify import verify
+
+    pdf = letterpress.render(letterpress.load(write_letter(tmp_path)))
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        # The logo loses its alternative text: PDF/A-2a does not ask for it, PDF/UA-1 does.
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure":
+                del obj.Alt
+        out = io.BytesIO()
+        doc.save(out)
+    path = tmp_path / "no-alt.pdf"
+    path.write_bytes(out.getvalue())
+
+    result = verify(path, [])
+    assert result.pdfua_claim == "PDF/UA-1" and result.pdfua_meets is False
+    assert result.pdfa_meets is True and not result.ok
+    assert result.pdfua_problems
+    printed = run_verify(path)
+    assert printed.returncode == 1
+    assert "PDF/UA: claims PDF/UA-1, does NOT meet it" in printed.stdout

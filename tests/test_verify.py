@@ -135,7 +135,8 @@ def test_unsigned_broken_and_foreign_files_give_results_not_tracebacks(
     trust = [pki_dir / "ca.pem"]
     unsigned = verify(files["unsigned"], trust)
     assert unsigned.signatures == () and unsigned.error is None
-    assert unsigned.pdfa_meets is True and not unsigned.ok
+    assert unsigned.pdfa_meets is True and unsigned.ok, "unsigned, and meets its claim"
+    assert not unsigned.passes(require_signature=True)
 
     assert verify(files["not_pdf"], trust).error == "not a PDF file"
     assert "cannot read" in (verify(pki_dir / "missing.pdf", trust).error or "")
@@ -187,7 +188,8 @@ def test_command_fails_when_any_file_fails(files: dict[str, Path], pki_dir: Path
     assert "not signed" in blocks[str(files["unsigned"])]
     assert "error: not a PDF file" in blocks[str(files["not_pdf"])]
     assert "does NOT meet it" in blocks[str(files["false_claim"])]
-    assert "verified 6, failed 5" in result.stdout
+    assert blocks[str(files["unsigned"])].startswith(f"{files['unsigned']}: OK")
+    assert "verified 6, failed 4" in result.stdout
 
 
 def test_command_without_trust_reports_untrusted(files: dict[str, Path]) -> None:

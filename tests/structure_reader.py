@@ -268,21 +268,26 @@ def pdfjs_missing() -> str | None:
     return None
 
 
-def pdfjs_pages(path: Path) -> list[list[Element]]:
-    """For every page, the top-level structure elements pdf.js finds for it."""
+def pdfjs_pages(*paths: Path) -> dict[Path, list[list[Element]]]:
+    """For every file and page, the top-level structure elements pdf.js finds for it (one
+    Node process for all the files)."""
     result = subprocess.run(
-        ["node", str(PDFJS_SCRIPT), str(path)],
+        ["node", str(PDFJS_SCRIPT), *map(str, paths)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=True,
     )
-    pages = []
-    for page in json.loads(result.stdout):
-        tree = page["tree"] or {}
-        content = page["content"]
-        pages.append([_pdfjs_element(node, content) for node in tree.get("children", [])])
-    return pages
+    found: dict[Path, list[list[Element]]] = {}
+    for path, pages in json.loads(result.stdout).items():
+        found[Path(path)] = [
+            [
+                _pdfjs_element(node, page["content"])
+                for node in (page["tree"] or {}).get("children", [])
+            ]
+            for page in pages
+        ]
+    return found
 
 
 def _pdfjs_element(node: dict, content: dict[str, str]) -> Element:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import page
 import pikepdf
 import pytest
 from conftest import LETTERS, SEED, write_letter
@@ -147,8 +148,11 @@ def test_lines_of_one_element_read_with_spaces_between(tmp_path: Path) -> None:
         tmp_path,
         reference={
             "ours": "24/00123-1",
-            "case_officer": {"name": "Ingrid Haugen", "phone": "+47 57 00 01 23",
-                             "email": "ingrid.haugen@example.no"},
+            "case_officer": {
+                "name": "Ingrid Haugen",
+                "phone": "+47 57 00 01 23",
+                "email": "ingrid.haugen@example.no",
+            },
         },
         exempt="Offl. § 13",
     )
@@ -181,18 +185,51 @@ def test_every_example_letter_is_covered() -> None:
 def _assert_structure(pages: list[list[Element]], name: str) -> None:
     first = [e.role for e in walk(pages[0])]
     assert "H1" in first, f"{name}: no H1 on page 1: {first}"
-    for number, page in enumerate(pages, start=1):
-        roles = [e.role for e in walk(page)]
+    for number, elements in enumerate(pages, start=1):
+        roles = [e.role for e in walk(elements)]
         assert len(roles) >= 3, f"{name} page {number}: {roles}"
+
+
+def test_every_example_letter_meets_the_claims_it_makes(tmp_path: Path) -> None:
+    """Merge letters too: page-validation for each claim, and outloud over every tagged one."""
+    import shutil
+    import subprocess
+
+    tagged = []
+    for example in examples():
+        with pikepdf.open(io_bytes(example.pdf)) as doc, doc.open_metadata() as meta:
+            part, conformance = meta.pdfa_status[:1], meta.pdfa_status[1:]
+            ua = meta.get("pdfuaid:part")
+        profiles = [f"PDF_A_{part}{conformance}"] + (["PDF_UA_1"] if ua == "1" else [])
+        for profile in profiles:
+            report = page.validate_pdf_bytes(example.pdf, profile=profile)
+            failures = [(f.rule_id, f.message) for f in report.failures]
+            assert report.is_compliant, (example.name, profile, failures)
+        if ua == "1":
+            path = tmp_path / f"{example.name}.pdf"
+            path.write_bytes(example.pdf)
+            tagged.append(path)
+    assert len(tagged) >= 8
+    outloud = shutil.which("outloud")
+    assert outloud, "outloud is installed with the test extra"
+    result = subprocess.run(
+        [outloud, "--fail-on", "warning", "-q", *map(str, tagged)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.skipif(pdfjs_missing() is not None, reason=f"pdf.js: {pdfjs_missing()}")
 def test_pdfjs_finds_structure_on_every_page(tmp_path: Path) -> None:
+    paths = {}
     for example in examples():
-        path = tmp_path / f"{example.name}.pdf"
-        path.write_bytes(example.pdf)
-        pages = pdfjs_pages(path)
-        _assert_structure(pages[: example.own_pages], example.name)
+        paths[example.name] = tmp_path / f"{example.name}.pdf"
+        paths[example.name].write_bytes(example.pdf)
+    found = pdfjs_pages(*paths.values())
+    for example in examples():
+        _assert_structure(found[paths[example.name]][: example.own_pages], example.name)
 
 
 # --- letters nobody has seen ----------------------------------------------------------------
@@ -248,6 +285,9 @@ def test_made_up_bodies_read_without_glued_words(tmp_path: Path, body: str, bold
     _assert_structure(pages, "made-up letter")
     problems = glued(document_elements(pdf), vocabulary(letter))
     assert problems == [], problems
+    for profile in ("PDF_A_2A", "PDF_UA_1"):
+        report = page.validate_pdf_bytes(pdf, profile=profile)
+        assert report.is_compliant, (profile, [(f.rule_id, f.message) for f in report.failures])
 
 
 # --- headings -------------------------------------------------------------------------------
@@ -336,7 +376,5 @@ def test_a_language_that_is_not_a_tag_is_an_error_naming_the_line(tmp_path: Path
         letterpress.render(letterpress.load(path))
     problem = caught.value.problems[0]
     assert problem.path == path and problem.field == "body"
-    assert path.read_text("utf-8").splitlines()[problem.line - 1].strip().endswith(
-        "lang=nb_NO}."
-    )
+    assert path.read_text("utf-8").splitlines()[problem.line - 1].strip().endswith("lang=nb_NO}.")
     assert "nb, nn, se or en-GB" in problem.message

@@ -21,7 +21,8 @@ from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
 from letterpress.finish.subsets import tag_subsets
-from letterpress.finish.tags import write_structure
+from letterpress.finish.tags import tag_appended_pages, write_structure
+from letterpress.labels import labels
 from letterpress.layout.painter import Painted
 from letterpress.model import Letter
 from letterpress.options import Options
@@ -45,6 +46,7 @@ def finish(
             found = append_attachments(pdf, files, strict=options.strict_archive)
             _report(found, warnings)
             archivable = not breaks_pdfa(found)
+            tag_appended_pages(pdf, len(painted.marks), _appended(letter))
         tag_subsets(pdf)
         if options.pdfa and archivable:
             tagged_only = not files
@@ -63,6 +65,21 @@ def finish(
 
         data = sign_pdf(data, options.signer)
     return data
+
+
+def _appended(letter: Letter) -> list[tuple[str, int]]:
+    """For each appended PDF, the alternative text of its pages and how many there are."""
+    words = labels(letter.language)
+    found = []
+    for attachment in letter.attachments:
+        if attachment.file is None:
+            continue
+        with pikepdf.open(attachment.file) as source:
+            count = len(source.pages)
+        # A format for tag_appended_pages: the page label's {n} and {m} are filled in there.
+        title = f"{words.attachments}: {attachment.title}".replace("{", "{{").replace("}", "}}")
+        found.append((f"{title}, {words.page}", count))
+    return found
 
 
 def _info(painted: Painted, letter: Letter) -> DocumentInfo:

@@ -212,3 +212,26 @@ def test_verify_checks_the_pdfua_claim_not_believes_it(tmp_path: Path) -> None:
     printed = run_verify(path)
     assert printed.returncode == 1
     assert "PDF/UA: claims PDF/UA-1, does NOT meet it" in printed.stdout
+
+
+def test_combined_merge_output_keeps_one_subset_per_tag(tmp_path: Path) -> None:
+    from conftest import LETTERS
+
+    built = run_build(LETTERS / "tilskudd-kulturmidler.yaml", "--combined", "-o", tmp_path)
+    assert built.returncode == 0, built.stderr
+    names = subset_names((tmp_path / "tilskudd-kulturmidler.pdf").read_bytes())
+    families = {SUBSET.match(name).group(2) for name in names}
+    assert len(names) > len(families), "several letters' subsets of one font are in the file"
+    assert all(len(programs) == 1 for programs in names.values()), names.keys()
+
+
+def run_build(*args: str | Path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "letterpress", "build", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

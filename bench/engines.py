@@ -100,9 +100,9 @@ class LetterpressEngine:
 
 
 def merge_api() -> Callable[[Any], Any]:
-    """``letterpress.load.merge.expand``, or :class:`Unavailable` while it does not exist."""
+    """``letterpress.reading.merge.expand``, or :class:`Unavailable` while it does not exist."""
     try:
-        from letterpress.load.merge import expand
+        from letterpress.reading.merge import expand
     except Exception as exc:
         raise Unavailable(f"merge API: {reason(exc)}") from exc
     return expand

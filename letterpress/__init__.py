@@ -14,22 +14,22 @@ The public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
 
 __version__ = "0.1.0"
 __all__ = ["LetterError", "Options", "Problem", "build", "check", "load", "render"]
 
-# The stage package ``letterpress.load`` shares its name with the API function; importing the
-# function here, after the package, makes ``letterpress.load`` the function.
-from letterpress.load import load
-
 if TYPE_CHECKING:
+    from typing import Any
+
     from letterpress.batch import build, check
     from letterpress.errors import LetterError, Problem
     from letterpress.options import Options
     from letterpress.pipeline import render
+    from letterpress.reading import load
 
 _HOMES = {
+    "load": "letterpress.reading",
     "render": "letterpress.pipeline",
     "build": "letterpress.batch",
     "check": "letterpress.batch",
@@ -40,9 +40,12 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: the command line starts without loading ReportLab or pikepdf.
+    # Imported on first use: the command line starts without loading pydantic, ReportLab or
+    # pikepdf.
     if name in _HOMES:
         import importlib
 
-        return getattr(importlib.import_module(_HOMES[name]), name)
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'letterpress' has no attribute {name!r}")

@@ -1,9 +1,16 @@
-"""The words a letter prints in bokmål, nynorsk and English, and how it writes dates."""
+"""The words a letter prints in bokmål, nynorsk, English and North Sámi, and how it writes dates.
+
+Every North Sámi word is one attested in public letters, letterheads and translations of
+Norwegian municipalities, Sámediggi and ministries (see ``docs/letter-format.md``); where no
+attested wording exists (the electronic-approval sentence) the letterhead must give it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,12 +37,25 @@ class Labels:
     web: str
     account: str
     approved: str
-    """The sentence printed when the letter is approved electronically."""
+    """The sentence printed when the letter is approved electronically; empty where no
+    attested wording exists, so the letterhead must give it (``approval_text``)."""
     language_tag: str
-    """BCP 47 tag for the document language: nb-NO, nn-NO, en."""
+    """BCP 47 tag for the document language: nb-NO, nn-NO, en, se-NO."""
     hyphenation: str
-    """The pyphen dictionary."""
+    """The pyphen dictionary; one pyphen does not have (se_NO) means no hyphenation at all."""
     months: tuple[str, ...]
+    """The month names as a date writes them (North Sámi: the genitive)."""
+    attachment: str = ""
+    """The heading over a single attachment where the language has its own word for it
+    (North Sámi: Mielddus, several: Mildosat); empty: ``attachments`` for any number."""
+
+    def attachments_heading(self, count: int) -> str:
+        """ "Vedlegg" / "Mielddus" for one attachment, "Mildosat" for several."""
+        return self.attachment if count == 1 and self.attachment else self.attachments
+
+    def page_of(self, number: int, total: int) -> str:
+        """ "Side 2 av 3", "2 siidu 3 siiddus"."""
+        return self.page.format(n=number, m=total)
 
 
 _NORWEGIAN_MONTHS = (
@@ -66,6 +86,22 @@ _ENGLISH_MONTHS = (
     "November",
     "December",
 )
+
+_SAMI_MONTHS_GENITIVE = (
+    "ođđajagemánu",
+    "guovvamánu",
+    "njukčamánu",
+    "cuoŋománu",
+    "miessemánu",
+    "geassemánu",
+    "suoidnemánu",
+    "borgemánu",
+    "čakčamánu",
+    "golggotmánu",
+    "skábmamánu",
+    "juovlamánu",
+)
+"""North Sámi months as a date writes them: the genitive, "čakčamánu 26. b. 2011"."""
 
 LABELS: dict[str, Labels] = {
     "nb": Labels(
@@ -142,11 +178,88 @@ LABELS: dict[str, Labels] = {
         hyphenation="en_GB",
         months=_ENGLISH_MONTHS,
     ),
+    # North Sámi, each word as attested (Gáivuotna, Guovdageaidnu, Sámediggi, ministries).
+    "se": Labels(
+        our_reference="Min čuj.",
+        your_reference="Din čuj.",
+        archive_code="Arkiivakoda",
+        case_officer="Áššemeannudeaddji",
+        date="Beaivi",
+        exempt="Čuldojuvvon almmolašvuođas",
+        closing="Dearvvuođaiguin",
+        attachments="Mildosat",
+        copies="Kopiija",
+        recipients="Adreassalistu",
+        page="{n} siidu {m} siiddus",
+        post_address="Poastačujuhus",
+        visit_address="Galledančujuhus",
+        phone="Telefovdna",
+        email="E-poasta",
+        org_number="Org.nr.",
+        web="Neahttasiidu",
+        account="Kontonr.",
+        approved="",  # no attested wording: the letterhead's approval_text gives it
+        language_tag="se-NO",
+        hyphenation="se_NO",  # pyphen has no North Sámi patterns: Sámi text is not hyphenated
+        months=_SAMI_MONTHS_GENITIVE,
+        attachment="Mielddus",
+    ),
 }
+
+LANGUAGES = tuple(LABELS)
+"""The languages a letter may be written in and label in."""
+
+LABEL_SEPARATOR = "/"
+"""Between the languages of a bilingual label, as Sámediggi and Gáivuotna print them:
+"Min čuj./Vår referanse", "Beaivi/Dato"."""
+
+PRINTED = (
+    "our_reference",
+    "your_reference",
+    "archive_code",
+    "case_officer",
+    "date",
+    "exempt",
+    "closing",
+    "attachments",
+    "copies",
+    "recipients",
+    "page",
+    "post_address",
+    "visit_address",
+    "phone",
+    "email",
+    "org_number",
+    "web",
+    "account",
+)
+"""The labels, each joined in all label languages of a bilingual letter; the approval sentence,
+document language, hyphenation and months stay those of the letter's own language."""
+
+
+def default_label_languages(language: str) -> tuple[str, ...]:
+    """A North Sámi letter labels in North Sámi and bokmål, the style of Sámediggi and the
+    Sámi municipalities; any other letter in its own language."""
+    return ("se", "nb") if language == "se" else (language,)
+
+
+def label_set(language: str, languages: Sequence[str]) -> Labels:
+    """The labels of a letter in ``language`` printed in ``languages`` joined: ``["se", "nb"]``
+    gives "Min čuj./Vår referanse", and a word both languages share ("Org.nr.") once. The
+    approval sentence, document language, hyphenation and month names are ``language``'s."""
+    own = LABELS[language]
+    sets = [LABELS[each] for each in languages]
+    joined: dict[str, Any] = {name: _join([getattr(s, name) for s in sets]) for name in PRINTED}
+    joined["attachment"] = _join([s.attachments_heading(1) for s in sets])
+    return replace(own, **joined)
+
+
+def _join(words: list[str]) -> str:
+    return LABEL_SEPARATOR.join(dict.fromkeys(words))
 
 
 def labels(language: str) -> Labels:
-    """The labels of ``language`` (nb, nn or en)."""
+    """The labels of ``language`` (nb, nn, en or se)."""
     return LABELS[language]
 
 
@@ -159,13 +272,16 @@ def short_date(day: dt.date, language: str) -> str:
 
 
 def long_date(day: dt.date, language: str) -> str:
-    """The date in running text: "13. september 2022" (nb, nn), "13 September 2022" (en)."""
+    """The date in running text: "13. september 2022" (nb, nn), "13 September 2022" (en),
+    "čakčamánu 13. b. 2022" (se: genitive month, day, b. for beaivi, year)."""
     month = LABELS[language].months[day.month - 1]
     if language == "en":
         return f"{day.day} {month} {day.year}"
+    if language == "se":
+        return f"{month} {day.day}. b. {day.year}"
     return f"{day.day}. {month} {day.year}"
 
 
 def page_label(language: str, number: int, total: int) -> str:
-    """ "Side 2 av 3" / "Page 2 of 3"."""
-    return LABELS[language].page.format(n=number, m=total)
+    """ "Side 2 av 3" / "Page 2 of 3" / "2 siidu 3 siiddus"."""
+    return LABELS[language].page_of(number, total)

@@ -31,3 +31,7 @@ MAX_RECIPIENTS = 200_000
 
 MAX_RECIPIENT_FILE_BYTES = 64 * 1024 * 1024
 """A recipients CSV; it is read row by row, so only its size on disk is bounded."""
+
+MAX_WORKBOOK_UNPACKED_BYTES = 512 * 1024 * 1024
+"""An .xlsx recipients file unpacked (it is a zip archive): a small file that unpacks to far
+more than 200,000 rows need is a zip bomb, refused before it is read."""

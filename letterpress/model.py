@@ -8,7 +8,6 @@ that editors use.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,10 +21,17 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
-Language = Literal["nb", "nn", "en"]
+from letterpress.clock import today
+from letterpress.labels import LABELS, default_label_languages
+
+Language = Literal["nb", "nn", "en", "se"]
+LANGUAGE_NAMES = {"nb": "bokmål", "nn": "nynorsk", "en": "English", "se": "North Sámi (se)"}
+MAX_LABEL_LANGUAGES = 2
+"""More than two languages make labels too long for the reference block."""
 NOARK_REFERENCE = re.compile(r"^(\d{2}|\d{4})/\d+(-\d+)?$")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -106,11 +112,14 @@ def _case_officer(value: Any) -> Any:
 class Reference(Strict):
     """The reference block: every label is printed, empty or not."""
 
-    ours: Text = Field("", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)")
-    yours: Text = Field("", description="Deres referanse (nn: Dykkar referanse)")
-    archive_code: Text = Field("", description="Arkivkode (always text: 035 stays 035)")
+    ours: Text = Field(
+        default="", description="Vår referanse (Noark: saksår/sekvensnummer-dokumentnummer)"
+    )
+    yours: Text = Field(default="", description="Deres referanse (nn: Dykkar referanse)")
+    archive_code: Text = Field(default="", description="Arkivkode (always text: 035 stays 035)")
     case_officer: Annotated[CaseOfficer | None, BeforeValidator(_case_officer)] = Field(
-        None, description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}"
+        default=None,
+        description="Saksbehandler (nn: Sakshandsamar): a name, or {name, phone, email}",
     )
 
 
@@ -197,6 +206,19 @@ def _colour(value: str) -> str:
     return value.lower()
 
 
+class ApprovalText(Strict):
+    """The electronic-approval sentence in the organisation's own wording, by language."""
+
+    nb: Text = Field("", description="Bokmål (default: letterpress's own sentence)")
+    nn: Text = Field("", description="Nynorsk (default: letterpress's own sentence)")
+    en: Text = Field("", description="English (default: letterpress's own sentence)")
+    se: Text = Field(
+        "",
+        description="North Sámi: required for approved_electronically, as no attested "
+        "wording exists; the municipality's translator gives it",
+    )
+
+
 class Letterhead(Strict):
     """Brevhode: the sender, printed at the top of page 1 and in the footer."""
 
@@ -215,12 +237,22 @@ class Letterhead(Strict):
     colour: Annotated[str, AfterValidator(_colour)] | None = Field(
         None, description='Accent colour, "#rrggbb"'
     )
+    approval_text: ApprovalText = Field(
+        default_factory=lambda: ApprovalText.model_validate({}),
+        description="The sentence that the document is approved electronically, by language "
+        "(se: required; nb, nn, en: replaces letterpress's own)",
+    )
     language: Language | None = Field(
         None,
         description="Language of the letterhead's own texts (name, unit, addresses), so a "
         "letter in another language marks them for screen readers",
     )
     source: Path | None = Field(None, exclude=True, description="The file it was read from")
+
+    def approval_sentence(self, language: str) -> str:
+        """The approval sentence in ``language``: the letterhead's own, else letterpress's
+        (empty for North Sámi, which has no attested wording)."""
+        return getattr(self.approval_text, language) or LABELS[language].approved
 
 
 class Source(BaseModel):
@@ -252,7 +284,12 @@ class Letter(Strict):
     """One letter: metadata, a Markdown body and the people and files it names."""
 
     letterhead: Letterhead = Field(description="Brevhode: a letterhead file or an inline mapping")
-    language: Language = Field("nb", description="Målform: nb, nn or en")
+    language: Language = Field("nb", description="Målform: nb, nn, en or se (North Sámi)")
+    labels: list[Language] | None = Field(
+        None,
+        description="Ledetekster: the languages of the printed labels, joined as "
+        "Min čuj./Vår referanse; default [se, nb] for se, else the letter's language",
+    )
     date: dt.date = Field(
         default_factory=lambda: today(),
         description="Dato (ISO: 2022-09-13); default today, or the date of SOURCE_DATE_EPOCH",
@@ -260,7 +297,7 @@ class Letter(Strict):
     reference: Reference = Field(default_factory=Reference, description="Referanser")
     recipient: Recipient | None = Field(None, description="Mottaker")
     recipients: RecipientList | None = Field(
-        None, description="Mottakere: a list, or a CSV file, for one letter per recipient"
+        None, description="Mottakere: a list, or a CSV or .xlsx file, for one letter per recipient"
     )
     exempt: Text = Field("", description="Unntatt offentlighet: the legal basis")
     title: Printed = Field(description="Tittel, printed in bold; no full stop")
@@ -274,11 +311,56 @@ class Letter(Strict):
     attachments: list[Annotated[Attachment, BeforeValidator(_attachment)]] = Field(
         default_factory=list, description="Vedlegg"
     )
+    attachments_numbered: bool = Field(
+        False, description="Numbers the Vedlegg list 1., 2. ... so the body can name vedlegg 2"
+    )
     copies: list[Annotated[Recipient, BeforeValidator(_copy)]] = Field(
         default_factory=list, description="Kopi til"
     )
     email: Email | None = Field(None, description="E-post: used by the mail command")
     source: Source | None = Field(None, exclude=True, description="Where the letter was read from")
+
+    @field_validator("labels")
+    @classmethod
+    def _label_languages(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return value
+        language = info.data.get("language", "nb")
+        if not 1 <= len(value) <= MAX_LABEL_LANGUAGES or len(set(value)) != len(value):
+            raise ValueError(
+                f"give one or two different languages, such as [se, nb], not {value}"
+            )
+        if language not in value:
+            raise ValueError(
+                f"the labels must include the letter's language ({language}) for its readers: "
+                f"write e.g. [{language}, {next(x for x in ('se', 'nb') if x != language)}]"
+            )
+        return value
+
+    @field_validator("approved_electronically")
+    @classmethod
+    def _approval_sentence(cls, value: bool, info: ValidationInfo) -> bool:
+        letterhead = info.data.get("letterhead")
+        language = info.data.get("language")
+        if not value or not isinstance(letterhead, Letterhead) or language is None:
+            return value
+        if not letterhead.approval_sentence(language):
+            where = f" ({letterhead.source})" if letterhead.source else ""
+            raise ValueError(
+                f"there is no attested {LANGUAGE_NAMES.get(language, language)} wording of the "
+                "sentence that the document is approved electronically, and letterpress does "
+                "not invent one: give the municipality's translation, reviewed by its "
+                f'translator, in the letterhead{where} as approval_text: {{{language}: "..."}}; '
+                "or leave out approved_electronically"
+            )
+        return value
+
+    @property
+    def label_languages(self) -> tuple[str, ...]:
+        """The languages the labels are printed in, the letter's own first by default."""
+        if self.labels is not None:
+            return tuple(self.labels)
+        return default_label_languages(self.language)
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Letter:
@@ -293,9 +375,3 @@ class Letter(Strict):
         return self.recipients is not None
 
 
-def today() -> dt.date:
-    """Today, or the date of ``SOURCE_DATE_EPOCH`` so that builds can be reproduced."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()

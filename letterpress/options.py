@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A decrypted signing key and its certificate, loaded once and used for many letters
+    (``letterpress.finish.sign.load_signer`` makes one; ``finish`` signs with it)."""
+
+    p12: Path
+    name: str
+    """Common name of the certificate's subject (or the organisation, if it has none)."""
+    subject: str
+    """The certificate's whole subject, e.g. ``CN=Kari Nordmann,O=Testkommune,C=NO``."""
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    cms: SimpleSigner = field(repr=False)
+    """pyHanko's signer, which makes the CMS signature container."""
 
 
 @dataclass(frozen=True)
@@ -19,7 +40,7 @@ class Options:
     show_layout: bool = False
     """Draw envelope windows, print zones and frames over the letter."""
 
-    signer: Any = None
+    signer: Signer | None = None
     """A loaded signer (see ``letterpress.finish.sign``); None writes an unsigned PDF."""
 
     strict: bool = False

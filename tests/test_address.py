@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from letterpress.load import load
-from letterpress.load.address import check_address
 from letterpress.model import Recipient
+from letterpress.reading import load
+from letterpress.reading.address import check_address
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,3 +106,19 @@ def test_the_seed_letter_passes() -> None:
     letter = load(ROOT / "letters" / "ks-storbynettverk-innspill.yaml")
     assert letter.recipient is not None
     assert check_address(letter.recipient, letter.source) == []
+
+
+@pytest.mark.parametrize("style", ["Regular", "Bold", "Italic", "BoldItalic"])
+def test_the_check_measures_a_line_as_the_pdf_sets_it(style: str) -> None:
+    # The check reads the font's own tables; the PDF is set with ReportLab's metrics. Every
+    # character up to the CJK block (mapped or not) must measure the same in both.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from letterpress.fonts import bundled_font_dir, register_font
+    from letterpress.fonts.metrics import advances
+
+    font = bundled_font_dir() / f"LiberationSans-{style}.ttf"
+    text = "".join(map(chr, range(0x20, 0x3000)))
+    assert advances(font).width(text, 10) == pytest.approx(
+        stringWidth(text, register_font(font), 10), abs=1e-6
+    )

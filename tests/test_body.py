@@ -10,8 +10,8 @@ import pytest
 from conftest import LETTERS, find, page_texts, words, write_letter
 
 import letterpress
+from letterpress import geometry as g
 from letterpress.body import Heading, ListBlock, Paragraph, Quote, Rule, Table, parse
-from letterpress.layout import geometry as g
 
 FILLER = (
     "Kommunen har behandlet saken etter plan- og bygningsloven, og vurderingen bygger på de "
@@ -103,7 +103,7 @@ def test_closing_stays_with_the_signatories(render_letter) -> None:
 def test_letterhead_fonts_are_used_and_embedded(tmp_path: Path) -> None:
     fonts = Path(letterpress.__file__).resolve().parents[1] / "fonts"
     if not (fonts / "LiberationSans-Bold.ttf").is_file():
-        from letterpress.layout.fonts import bundled_font_dir
+        from letterpress.fonts import bundled_font_dir
 
         fonts = bundled_font_dir()
     letterhead = {

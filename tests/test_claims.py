@@ -15,7 +15,7 @@ from conftest import write_letter
 
 import letterpress
 from letterpress.finish.pdfa import CR_BEFORE_ENDSTREAM, make_pdfa, save_pdf
-from letterpress.load.merge import expand
+from letterpress.reading.merge import expand
 
 
 def merge_letter(folder: Path, count: int) -> Path:
@@ -192,7 +192,7 @@ def test_verify_passes_an_unsigned_letter_that_meets_both_claims(tmp_path: Path)
 
 
 def test_verify_checks_the_pdfua_claim_not_believes_it(tmp_path: Path) -> None:
-    from letterpress.verify import verify
+    from letterpress.checks.verify import verify
 
     pdf = letterpress.render(letterpress.load(write_letter(tmp_path)))
     with pikepdf.open(io.BytesIO(pdf)) as doc:

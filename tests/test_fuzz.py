@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 import letterpress
 from letterpress.cli import main
 from letterpress.errors import LetterError, Problem
-from letterpress.load.merge import Rejected, entries
+from letterpress.reading.merge import Rejected, entries
 
 settings.register_profile(
     "letterpress-fast",
@@ -394,7 +394,7 @@ def printable(char: str) -> bool:
 def _covered() -> frozenset[int]:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from letterpress.layout.fonts import bundled_font_dir
+    from letterpress.fonts import bundled_font_dir
 
     global _COVERAGE
     if _COVERAGE is None:

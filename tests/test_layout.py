@@ -10,7 +10,7 @@ import pytest
 from conftest import SEED, find, page_texts, words
 
 import letterpress
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,7 @@ def test_appended_attachment_pages_follow_the_letter() -> None:
 def test_embedded_fonts_keep_their_outlines_without_hinting(seed_pdf: bytes) -> None:
     from fontTools.ttLib import TTFont
 
-    from letterpress.layout.fonts import regular_font
+    from letterpress.fonts import regular_font
 
     original = TTFont(regular_font())
     with pikepdf.open(io.BytesIO(seed_pdf)) as pdf:

@@ -76,7 +76,7 @@ def test_seed_letter_loads_with_its_body_and_paths_relative_to_files() -> None:
         ("body: |", "body_file: missing.md\nx: |", "unknown key 'x'"),
         ("title: Svar på søknad", "title: !!python/object:os.system x", ":11: title: the tag"),
         ("title: Svar på søknad", "title: [unclosed", "YAML syntax"),
-        ("recipient:", "language: se\nrecipient:", "language: 'se' is not allowed"),
+        ("recipient:", "language: sv\nrecipient:", "language: 'sv' is not allowed"),
         ("recipient:", "approved_electronically: kanskje\nrecipient:", "write true or false"),
         (
             "recipient:",

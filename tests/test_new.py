@@ -43,7 +43,12 @@ def test_new_then_build_gives_a_pdf(
 
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("nb", "Vår referanse, f.eks."), ("nn", "Sakshandsamar;"), ("en", "Case officer;")],
+    [
+        ("nb", "Vår referanse, f.eks."),
+        ("nn", "Sakshandsamar;"),
+        ("en", "Case officer;"),
+        ("se", "labels: [se, nb]"),
+    ],
 )
 def test_each_language_loads_and_renders(
     tmp_path: Path, language: str, words: str, monkeypatch: pytest.MonkeyPatch

@@ -17,7 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from letterpress.desktop.preflight import Finding, preflight, preflight_bytes
+from letterpress.checks.preflight import Finding, preflight, preflight_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = "PreflightSans"

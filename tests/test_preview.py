@@ -13,10 +13,10 @@ import pytest
 from PIL import Image, ImageChops
 
 import letterpress
+from letterpress.checks.preflight import preflight_bytes
 from letterpress.cli import main
-from letterpress.desktop.preflight import preflight_bytes
 from letterpress.finish.overlay import overlay
-from letterpress.layout.geometry import ENVELOPE_WINDOWS
+from letterpress.geometry import ENVELOPE_WINDOWS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"

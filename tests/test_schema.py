@@ -15,7 +15,7 @@ import yaml
 from letterpress.cli import main
 from letterpress.desktop.schema import letter_schema, letterhead_schema
 from letterpress.errors import LetterError
-from letterpress.load import load
+from letterpress.reading import load
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = sorted((ROOT / "letters").glob("*.yaml"))
@@ -83,7 +83,7 @@ ACCEPTED = {
 
 REJECTED = {
     "date not ISO": "recipient: {name: Kari}\ndate: 13.09.2022\n",
-    "unknown language": "recipient: {name: Kari}\nlanguage: se\n",
+    "unknown language": "recipient: {name: Kari}\nlanguage: sv\n",
     "approved as maybe": "recipient: {name: Kari}\napproved_electronically: kanskje\n",
     "both recipient and recipients": "recipient: {name: Kari}\nrecipients: [{name: Ola}]\n",
     "no recipient": "exempt: Offl. § 13\n",

@@ -14,8 +14,8 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from letterpress.checks.verify import verify
 from letterpress.finish.sign import load_signer, sign_pdf
-from letterpress.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -135,3 +135,28 @@ def test_watched_files_are_the_files_the_letter_uses(folder: Path) -> None:
         folder / "innspill.md", signature, folder / "vedlegg.pdf",
     }
     assert files == {path.resolve() for path in expected}
+
+
+def test_a_letterhead_font_changed_on_disk_is_used_by_the_next_build(tmp_path: Path) -> None:
+    # watch rebuilds in one process: every cache of a font must notice the new file.
+    import io
+
+    import pikepdf
+    from conftest import write_letter
+
+    from letterpress.fonts import bundled_font_dir
+
+    font = tmp_path / "brevfont.ttf"
+    shutil.copyfile(bundled_font_dir() / "LiberationSans-Regular.ttf", font)
+    letterhead = {"name": "Testkommune", "fonts": {"regular": str(font)}}
+    path = write_letter(tmp_path, letterhead=letterhead)
+
+    def embedded() -> set[str]:
+        pdf = letterpress.render(letterpress.load(path))
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            return {str(f.BaseFont).split("+")[-1] for f in doc.pages[0].Resources.Font.values()}
+
+    assert embedded() == {"LiberationSans"}
+    shutil.copyfile(bundled_font_dir() / "LiberationSans-Bold.ttf", font)
+    os.utime(font, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert embedded() == {"LiberationSans-Bold"}

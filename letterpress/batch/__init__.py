@@ -1,12 +1,13 @@
 """batch: build or check many letters (files and folders of them) into an output folder.
 
-``build(paths, out_dir, options, jobs=, combined=, progress=)`` and ``check(paths)`` return a
-:class:`Report` with an :class:`Outcome` per letter file. See ``docs/batch.md``.
+``build(paths, out_dir, options, jobs=, combined=, progress=, duplex=)`` and ``check(paths)``
+return a :class:`Report` with an :class:`Outcome` per letter file. See ``docs/batch.md``.
 """
 
 from __future__ import annotations
 
 from letterpress.batch.report import Outcome, Report
-from letterpress.batch.run import LETTER_SUFFIXES, build, check, default_jobs, letter_files
+from letterpress.batch.run import build, check, default_jobs, letter_files
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 __all__ = ["LETTER_SUFFIXES", "Outcome", "Report", "build", "check", "default_jobs", "letter_files"]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any
+from multiprocessing.synchronize import Event
 
 from letterpress.batch import worker
 from letterpress.batch.worker import Job, Result
@@ -98,7 +98,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _run_pool(
     pool: ProcessPoolExecutor, chunks: Iterator[list[Job]], limit: int,
-    deliver: Callable[[Result], None], stopping: Any,
+    deliver: Callable[[Result], None], stopping: Event,
 ) -> None:
     pending: set[Future[list[Result]]] = set()
     try:

@@ -28,11 +28,11 @@ from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
 from letterpress.errors import LetterError, Problem
 from letterpress.options import Options
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 if TYPE_CHECKING:
-    from letterpress.load.merge import Merge
+    from letterpress.reading.merge import Merge
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
 """The files of a merge folder that a build owns: its PDFs, and temporary files of a build that
 was killed. A finished merge removes those that no recipient of today's build has."""
@@ -80,18 +80,24 @@ def build(
     jobs: int | None = None,
     combined: bool = False,
     progress: Progress | None = None,
+    duplex: bool = False,
 ) -> Report:
     """Build every letter into ``out_dir``; one bad letter or recipient never stops the others.
 
     ``jobs`` worker processes (default: one per CPU) share the letters; ``combined`` also writes
-    each merge's letters as one PDF. Ctrl-C or SIGTERM stops the build cleanly: files already
+    each merge's letters as one print file with its manifest (``duplex``: every letter starts
+    on the front of a sheet). Ctrl-C or SIGTERM stops the build cleanly: files already
     written are complete, and the report says ``interrupted``.
     """
     from letterpress.batch import pool
 
     started = time.perf_counter()
     options = options or Options()
-    tracker = _Tracker(Path(out_dir), progress or Silent(), combined, strict=options.strict)
+    tracker = _Tracker(
+        Path(out_dir), progress or Silent(), combined, strict=options.strict, duplex=duplex
+    )
+    # A proof's marks are meant to cross the print zones: its print file is not preflighted.
+    tracker.preflight = not options.show_layout
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     workers = jobs or default_jobs()
@@ -147,6 +153,9 @@ class _Plan:
     built: dict[int, Path] = field(default_factory=dict)
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+    addressed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Recipient name and postcode of each letter, for the print file's bookmarks and manifest
+    (kept only with ``--combined``)."""
     lock: FolderLock | None = None
     """Held on a merge's folder while this build writes into it (see ``lock.py``)."""
 
@@ -159,10 +168,13 @@ class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
     def __init__(
-        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False
+        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False,
+        duplex: bool = False,
     ) -> None:
         self.out = out
         self.strict = strict
+        self.duplex = duplex
+        self.preflight = True
         self.progress = progress
         self.combined = combined
         self.report = Report()
@@ -189,8 +201,8 @@ class _Tracker:
             self._prepare(plan, claimed)
 
     def _prepare(self, plan: _Plan, claimed: dict[str, Path]) -> None:
-        from letterpress.load import load
-        from letterpress.load.merge import prepare
+        from letterpress.reading import load
+        from letterpress.reading.merge import prepare
 
         outcome = plan.outcome
         try:
@@ -233,7 +245,8 @@ class _Tracker:
             self._flush()
 
     def _jobs_of(self, plan: _Plan) -> Iterator[Job]:
-        from letterpress.load.merge import Rejected
+        from letterpress.reading.address import postcode
+        from letterpress.reading.merge import Rejected
 
         folder = plan.folder or Path()
         if plan.outcome.merge and plan.folder is not None:
@@ -245,7 +258,15 @@ class _Tracker:
                 if isinstance(entry, Rejected):
                     self._record(Result(plan.number, entry.index, None, entry.problems))
                     continue
+                if self.strict and entry.warnings:
+                    # --strict: a recipient the post cannot reach fails alone.
+                    errors = tuple(_as_errors(list(entry.warnings)))
+                    self._record(Result(plan.number, entry.index, None, errors))
+                    continue
                 plan.outcome.warnings.extend(entry.warnings)
+                if self.combined and entry.letter.recipient is not None:
+                    recipient = entry.letter.recipient
+                    plan.addressed[entry.index] = (recipient.name, postcode(recipient.address))
                 target = folder / f"{entry.stem}.pdf"
                 yield Job(plan.number, entry.index, target, entry.letter, entry.where)
         except LetterError as exc:
@@ -320,7 +341,7 @@ class _Tracker:
             _remove_stale(plan.folder, set(plan.outcome.outputs))
         self.release(plan)
         if self.combined and plan.outcome.outputs:
-            self._combine(plan.outcome)
+            self._combine(plan)
 
     def release(self, plan: _Plan | None = None) -> None:
         """Let go of the merge folder of ``plan``, or of every plan's."""
@@ -329,19 +350,35 @@ class _Tracker:
                 each.lock.release()
                 each.lock = None
 
-    def _combine(self, outcome: Outcome) -> None:
-        from letterpress.batch.combine import combine
+    def _combine(self, plan: _Plan) -> None:
+        from letterpress.batch.combine import ManifestInTheWay, Printed, combine, manifest_path
 
         assert self.out is not None
+        outcome = plan.outcome
         target = self.out / f"{outcome.source.stem}.pdf"
+        letters = [
+            Printed(plan.built[i], *plan.addressed.get(i, ("", ""))) for i in sorted(plan.built)
+        ]
         try:
-            combine(outcome.outputs, target, outcome.source.stem)
+            findings = combine(
+                letters, target, outcome.source.stem, duplex=self.duplex, strict=self.strict,
+                preflight=self.preflight,
+            )
+        except ManifestInTheWay as exc:
+            outcome.problems.append(Problem(outcome.source, None, "", f"{exc}"))
+            return
         except Exception as exc:  # a broken combined file must not hide the letters built
             outcome.problems.append(
                 Problem(outcome.source, None, "", f"cannot write {target}: {exc}")
             )
             return
+        found = [finding.as_problem() for finding in findings]
+        if self.strict and found:
+            outcome.problems.extend(_as_errors(found))
+            return
+        outcome.warnings.extend(found)
         outcome.combined = target
+        outcome.manifest = manifest_path(target)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

@@ -14,8 +14,8 @@ import signal
 import threading
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
 
 from letterpress.errors import LetterError, Problem
 from letterpress.model import Letter
@@ -53,11 +53,11 @@ class Result:
 
 _options = Options()
 _busy = False
-_stopping: Any = None
+_stopping: Event | None = None
 
 
 def init(
-    options: Options, environment: dict[str, str], stopping: Any, lifeline: Connection
+    options: Options, environment: dict[str, str], stopping: Event, lifeline: Connection
 ) -> None:
     """Set up a worker process: import the render path once and follow the build process.
 
@@ -79,12 +79,16 @@ def init(
     import letterpress.pipeline  # noqa: F401  (the heavy imports, once per worker)
 
 
+def _stopping_now() -> bool:
+    return _stopping is not None and _stopping.is_set()
+
+
 def run_chunk(jobs: list[Job]) -> list[Result]:
     """Build a few letters in a worker process."""
     global _busy
     _busy = True
     try:
-        return [_skipped(job) if _stopping.is_set() else run(job, _options) for job in jobs]
+        return [_skipped(job) if _stopping_now() else run(job, _options) for job in jobs]
     except _Terminated:
         # write_atomic has removed its temporary file on the way out; now stop at once.
         os._exit(143)
@@ -94,7 +98,7 @@ def run_chunk(jobs: list[Job]) -> list[Result]:
 
 def run(job: Job, options: Options) -> Result:
     """Render ``job``'s letter and write it; every problem is returned, none raised."""
-    from letterpress.desktop.preflight import preflight_bytes
+    from letterpress.checks.preflight import preflight_bytes
     from letterpress.output import write_atomic
     from letterpress.pipeline import render
 

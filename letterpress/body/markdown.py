@@ -7,7 +7,7 @@ written. Code and images, which the format does not support, print as their text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -182,7 +182,7 @@ def _style(span: Span) -> tuple[bool, bool, str | None, str | None]:
     return span.bold, span.italic, span.href, span.lang
 
 
-def languages(blocks: tuple[Block, ...] | list[Block]) -> Iterator[tuple[int, str]]:
+def languages(blocks: Sequence[Block]) -> Iterator[tuple[int, str]]:
     """The line of every language span in ``blocks`` and the language it names."""
     for block in blocks:
         if isinstance(block, Paragraph | Heading):

@@ -1,7 +1,8 @@
 """cli: the ``letterpress`` command. Each subcommand lives in its own module of this package.
 
 A command module has ``register(subparsers)``, which adds its parser and sets ``run`` to a
-function ``run(args) -> int``. Modules import their heavy dependencies inside ``run`` so that
+function ``run(args) -> int``; ``COMMANDS`` names it with its one-line summary. Only the module
+of the command being run is imported, and it imports its heavy dependencies inside ``run``, so
 ``letterpress --help`` and a single build start fast.
 """
 
@@ -11,34 +12,44 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = (
-    "build",
-    "check",
-    "mail",
-    "preview",
-    "watch",
-    "schema",
-    "new",
-    "verify",
-    "preflight",
-)
+COMMANDS = {
+    "build": "build letters (files or folders) into PDFs",
+    "check": "validate letters; writes nothing",
+    "mail": "write letters as e-mail messages (.eml) with the PDF attached; --send delivers them",
+    "preview": "build a letter and write a PNG of every page",
+    "watch": "build a letter and rebuild it on every save, until Ctrl-C",
+    "schema": "print the JSON Schema of the letter format, for editors",
+    "new": "write a skeleton letter NAME.yaml that builds as it stands",
+    "verify": "check the signatures and the PDF/A and PDF/UA claims of finished letters",
+    "preflight": "check PDFs for central print and digital mailboxes",
+}
+"""Every subcommand and the line ``letterpress --help`` shows for it."""
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. The command ``argv`` names gets its full parser from its module;
+    the others are named with their summary only, so a command imports no other command's
+    module and ``letterpress --help`` imports none."""
+    chosen = argv[0] if argv else None
     top = argparse.ArgumentParser(
         prog="letterpress",
         description="Typeset official Norwegian municipal letters from YAML and Markdown.",
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        importlib.import_module(f"letterpress.cli.{name}").register(sub)
+    for name, summary in COMMANDS.items():
+        if name == chosen:
+            importlib.import_module(f"letterpress.cli.{name}").register(sub)
+            full = sub.choices[name]
+            full.description = full.description or summary
+        else:
+            sub.add_parser(name, help=summary, add_help=False)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns 0 on success, 1 when anything failed, 2 for bad usage."""
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "new",
-        help="write a skeleton letter NAME.yaml that builds as it stands",
         description="Write NAME.yaml, a commented skeleton letter dated today. The letterhead "
         "is the one in the nearest letterheads/ folder when there is exactly one, otherwise a "
         "minimal inline letterhead to fill in. An existing file is never overwritten.",
@@ -16,8 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("name", metavar="NAME", help="the letter to write (.yaml is added)")
     parser.add_argument("--letterhead", metavar="PATH", help="letterhead file to use")
     parser.add_argument(
-        "--language", choices=("nb", "nn", "en"), default="nb",
-        help="bokmål (default), nynorsk or English",
+        "--language", choices=("nb", "nn", "en", "se"), default="nb",
+        help="bokmål (default), nynorsk, English or North Sámi (labels in North Sámi and bokmål)",
     )
     parser.set_defaults(run=run)
 
@@ -28,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from letterpress.cli import report
     from letterpress.desktop.new import LetterExists, new_letter
     from letterpress.errors import LetterError
-    from letterpress.load import load_letterhead
+    from letterpress.reading import load_letterhead
 
     letterhead = Path(args.letterhead) if args.letterhead else None
     if letterhead is not None and not letterhead.is_file():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+TYPE_CHECKING = False  # typing and pathlib cost a new process milliseconds; checkers read this
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "preflight",
-        help="check PDFs for central print and digital mailboxes",
         description="Check PDFs (letters, or attachments from elsewhere) for A4 portrait, "
         "PDF 1.4–1.7, embedded fonts, no encryption, a free left margin and barcode zone, "
         "a 10 mm clear edge and a sensible file size. Exits 1 if anything is found.",
@@ -21,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from letterpress.desktop.preflight import preflight
+    from letterpress.checks.preflight import preflight
 
     files = pdf_files(args.paths)
     if not files:
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
 def pdf_files(paths: list[str]) -> list[Path]:
     """Files named directly, and every ``*.pdf`` in named folders (a build's merge folders too)."""
+    from pathlib import Path
+
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "preview",
-        help="build a letter and write a PNG of every page",
         description="Build the letter into DIR and write DIR/<name>-1.png, -2.png … (one per "
         "page, about 100 dpi). With --open, also show the PDF in the system's viewer.",
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the letter format, for editors",
         description="Print the JSON Schema (draft 2020-12) of the letter format. Editors with "
         "a YAML language server use it to complete keys and flag mistakes as you type: start a "
         "letter with '# yaml-language-server: $schema=PATH/letter.schema.json'.",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "watch",
-        help="build a letter and rebuild it on every save, until Ctrl-C",
         description="Build the letter into DIR, then build it again whenever the letter, its "
         "letterhead, logo, fonts, signature images, body file, attachments or recipients CSV "
         "are saved. A save that breaks the letter prints the problem and keeps the last good "

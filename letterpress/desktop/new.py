@@ -1,5 +1,9 @@
 """A new letter: a commented skeleton in bokmål, nynorsk or English that builds as it stands.
 
+A North Sámi letter (``se``) gets the bokmål comments and placeholders: letterpress has no
+attested North Sámi wording for them. It is not approved electronically until the letterhead
+gives the approval sentence in North Sámi.
+
 The skeleton names the nearest letterhead file when there is exactly one, so a letter started
 in an organisation's letter folder uses its letterhead; otherwise it carries a minimal inline
 letterhead to fill in. Its date is today (or the date of ``SOURCE_DATE_EPOCH``).
@@ -13,10 +17,12 @@ import os
 import re
 from pathlib import Path
 
-from letterpress.model import Language, today
+from letterpress.clock import today
+from letterpress.labels import labels, short_date
+from letterpress.model import Language
 from letterpress.output import write_atomic
+from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
-LETTER_SUFFIXES = (".yaml", ".yml")
 SCHEMA = Path("docs") / "letter.schema.json"
 
 PHRASES: dict[str, dict[str, str]] = {
@@ -26,12 +32,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "inline": "brevhodet; eller en fil: letterhead: letterheads/navn.yaml",
         "choose": "flere brevhoder finnes; velg ett: {files}",
         "org": "Organisasjonens navn",
-        "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
+        "language": "nb (bokmål), nn (nynorsk), en (engelsk) eller se (nordsamisk)",
         "date": "ISO-dato, trykkes som {printed}",
-        "ours": "Vår referanse, f.eks. 24/01234-5",
-        "yours": "Deres referanse (trykkes også når den er tom)",
-        "archive": "Arkivkode, alltid i anførselstegn: \"035\"",
-        "officer": "Saksbehandler; eller {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, f.eks. 24/01234-5",
+        "yours": "{label} (trykkes også når den er tom)",
+        "archive": "{label}, alltid i anførselstegn: \"035\"",
+        "officer": "{label}; eller {{name: ..., phone: ..., email: ...}}",
         "recipient": "adresseblokken i konvoluttvinduet: høyst 6 linjer",
         "attention": "valgfri Att.-linje",
         "postnummer": "siste linje: postnummer og poststed",
@@ -54,12 +60,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "inline": "brevhovudet; eller ei fil: letterhead: letterheads/namn.yaml",
         "choose": "fleire brevhovud finst; vel eitt: {files}",
         "org": "Namnet på organisasjonen",
-        "language": "nb (bokmål), nn (nynorsk) eller en (engelsk)",
+        "language": "nb (bokmål), nn (nynorsk), en (engelsk) eller se (nordsamisk)",
         "date": "ISO-dato, vert trykt som {printed}",
-        "ours": "Vår referanse, t.d. 24/01234-5",
-        "yours": "Dykkar referanse (vert trykt òg når han er tom)",
-        "archive": "Arkivkode, alltid i hermeteikn: \"035\"",
-        "officer": "Sakshandsamar; eller {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, t.d. 24/01234-5",
+        "yours": "{label} (vert trykt òg når han er tom)",
+        "archive": "{label}, alltid i hermeteikn: \"035\"",
+        "officer": "{label}; eller {{name: ..., phone: ..., email: ...}}",
         "recipient": "adresseblokka i konvoluttvindauget: høgst 6 liner",
         "attention": "valfri Att.-line",
         "postnummer": "siste line: postnummer og poststad",
@@ -82,12 +88,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "inline": "the letterhead; or a file: letterhead: letterheads/name.yaml",
         "choose": "there are several letterheads; choose one: {files}",
         "org": "Name of the organisation",
-        "language": "nb (Bokmål), nn (Nynorsk) or en (English)",
+        "language": "nb (Bokmål), nn (Nynorsk), en (English) or se (North Sámi)",
         "date": "ISO date, printed as {printed}",
-        "ours": "Our reference, e.g. 24/01234-5",
-        "yours": "Your reference (printed even when empty)",
-        "archive": "Archive code, always in quotes: \"035\"",
-        "officer": "Case officer; or {name: ..., phone: ..., email: ...}",
+        "ours": "{label}, e.g. 24/01234-5",
+        "yours": "{label} (printed even when empty)",
+        "archive": "{label}, always in quotes: \"035\"",
+        "officer": "{label}; or {{name: ..., phone: ..., email: ...}}",
         "recipient": "the address block in the envelope window: at most 6 lines",
         "attention": "optional Att. line",
         "postnummer": "last line: postcode and town (abroad: then the country)",
@@ -106,10 +112,28 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 
+LABELLED = {
+    "ours": "our_reference",
+    "yours": "your_reference",
+    "archive": "archive_code",
+    "officer": "case_officer",
+}
+"""Phrases that start with a label the letter prints (``{label}``): the words are those of
+``letterpress.labels``, so the skeleton names each field as the printed letter does."""
+
+PHRASES["se"] = {
+    **PHRASES["nb"],
+    "labels": "ledetekster på nordsamisk og bokmål: Min čuj./Vår referanse; [se] bare samisk",
+    "approved": (
+        "true krever approval_text: {se: ...} i brevhodet, oversatt av kommunens translatør"
+    ),
+}
+"""North Sámi: bokmål comments (no attested North Sámi wording exists for them)."""
+
 TEMPLATE = """\
 {modeline}# {intro}
 {letterhead}
-language: {language}{c_language}
+language: {language}{c_language}{labels}
 date: {date}{c_date}
 reference:
   ours: ""{c_ours}
@@ -132,7 +156,7 @@ body: |
 signatories:
   - name: {signer}
     title: {position}
-approved_electronically: true{c_approved}
+approved_electronically: {approved}{c_approved}
 # {optional}
 # attachments:
 #   - {attachment}
@@ -172,7 +196,11 @@ def new_letter(
 
 def skeleton(path: Path, letterhead: Path | None, language: Language, day: dt.date) -> str:
     """The text of a new letter at ``path``."""
-    words = PHRASES[language]
+    printed = labels(language)
+    words = {
+        key: phrase.format(label=getattr(printed, LABELLED[key])) if key in LABELLED else phrase
+        for key, phrase in PHRASES[language].items()
+    }
     folder = path.parent
     candidates = [letterhead] if letterhead is not None else nearest_letterheads(folder)
     comments = {f"c_{key}": _comment(words[key]) for key in (
@@ -188,11 +216,29 @@ def skeleton(path: Path, letterhead: Path | None, language: Language, day: dt.da
         intro=words["intro"].format(file=path.name),
         letterhead=_letterhead_lines(candidates, folder, words),
         language=language,
+        labels=f"\nlabels: [se, nb]{_comment(words['labels'])}" if "labels" in words else "",
+        approved=_approved(language, candidates),
         date=day.isoformat(),
         body=words["body"], heading=words["heading"], bullets=words["bullets"],
         optional=words["optional"], attachment=words["attachment"], copy=words["copy"],
         **comments, **fields,
     ))
+
+
+def _approved(language: str, candidates: list[Path]) -> str:
+    """Approved electronically, except a North Sámi letter whose letterhead has no North Sámi
+    approval sentence: it would not build."""
+    if language != "se":
+        return "true"
+    if len(candidates) == 1:
+        from letterpress.errors import LetterError
+        from letterpress.reading import load_letterhead
+
+        try:
+            return "true" if load_letterhead(candidates[0]).approval_text.se else "false"
+        except LetterError:
+            return "false"
+    return "false"
 
 
 def nearest_letterheads(folder: Path) -> list[Path]:
@@ -241,8 +287,6 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def _printed(day: dt.date, language: str) -> str:
-    from letterpress.labels import short_date
-
     return short_date(day, language)
 
 

@@ -14,8 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from letterpress.labels import labels
 from letterpress.model import (
     HEX_COLOUR,
+    ApprovalText,
     Attachment,
     CaseOfficer,
     Email,
@@ -36,42 +38,48 @@ TEXT: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0", "t", "f", "y", "n")
 """The words pydantic reads as true or false, in any case."""
 
+_NB = labels("nb")
+"""Fields a letter prints under a label are titled with that label."""
+
 LABELS: dict[type[BaseModel], dict[str, str]] = {
     Letter: {
-        "letterhead": "Brevhode", "language": "Målform", "date": "Dato",
-        "reference": "Referanser", "recipient": "Mottaker", "recipients": "Mottakere",
-        "exempt": "Unntatt offentlighet", "title": "Tittel", "body": "Brødtekst",
+        "letterhead": "Brevhode", "language": "Målform", "labels": "Ledetekster", "date": _NB.date,
+        "reference": "Referanser", "recipient": "Mottaker", "recipients": _NB.recipients,
+        "exempt": _NB.exempt, "title": "Tittel", "body": "Brødtekst",
         "body_file": "Brødtekst fra fil", "closing": "Hilsen", "signatories": "Underskrivere",
-        "approved_electronically": "Elektronisk godkjent", "attachments": "Vedlegg",
-        "copies": "Kopi til", "email": "E-post",
+        "approved_electronically": "Elektronisk godkjent", "attachments": _NB.attachments,
+        "attachments_numbered": "Nummererte vedlegg",
+        "copies": _NB.copies, "email": _NB.email,
     },
     Reference: {
-        "ours": "Vår referanse", "yours": "Deres referanse", "archive_code": "Arkivkode",
-        "case_officer": "Saksbehandler",
+        "ours": _NB.our_reference, "yours": _NB.your_reference,
+        "archive_code": _NB.archive_code, "case_officer": _NB.case_officer,
     },
-    CaseOfficer: {"name": "Navn", "phone": "Telefon", "email": "E-post"},
-    Recipient: {"name": "Navn", "attention": "Att.", "address": "Adresse", "email": "E-post"},
+    CaseOfficer: {"name": "Navn", "phone": _NB.phone, "email": _NB.email},
+    Recipient: {"name": "Navn", "attention": "Att.", "address": "Adresse", "email": _NB.email},
     Signatory: {"name": "Navn", "title": "Stilling", "signature": "Signatur"},
     Attachment: {"title": "Tittel", "file": "Fil"},
     Email: {"to": "Til", "cc": "Kopi", "bcc": "Blindkopi", "subject": "Emne", "text": "Tekst"},
     Letterhead: {
         "name": "Avsender", "unit": "Enhet", "logo": "Logo", "logo_alt": "Alternativ tekst",
-        "post_address": "Postadresse", "visit_address": "Besøksadresse", "phone": "Telefon",
-        "email": "E-post", "web": "Nettside", "org_number": "Org.nr.",
-        "account": "Kontonummer", "fonts": "Skrifter", "colour": "Farge", "language": "Språk",
+        "post_address": _NB.post_address, "visit_address": _NB.visit_address,
+        "phone": _NB.phone, "email": _NB.email, "web": _NB.web, "org_number": _NB.org_number,
+        "account": _NB.account, "fonts": "Skrifter", "colour": "Farge",
+        "approval_text": "Tekst om elektronisk godkjenning", "language": "Språk",
     },
+    ApprovalText: {"nb": "Bokmål", "nn": "Nynorsk", "en": "Engelsk", "se": "Nordsamisk"},
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},
 }
 LABELS[MergeRecipient] = LABELS[Recipient]
 
-LINES_OR_TEXT = {
+LINES_OR_TEXT: set[tuple[type[BaseModel], str]] = {
     (Recipient, "address"), (MergeRecipient, "address"),
     (Letterhead, "post_address"), (Letterhead, "visit_address"),
     (Email, "to"), (Email, "cc"), (Email, "bcc"),
 }
 """Lists that may also be written as one string (lines, or comma-separated addresses)."""
 
-PATTERNS = {(Letterhead, "colour"): HEX_COLOUR.pattern}
+PATTERNS: dict[tuple[type[BaseModel], str], str] = {(Letterhead, "colour"): HEX_COLOUR.pattern}
 """Text with a fixed shape, checked by the model."""
 
 
@@ -85,8 +93,9 @@ def letter_schema() -> dict[str, Any]:
     )
     properties["recipients"] = _either(
         {"type": "array", "items": {"$ref": "#/$defs/MergeRecipient"}},
-        _path("a CSV file with a header row: name, attention, address (lines separated by |), "
-              "email and any others"),
+        _path("a CSV file or an Excel workbook (.xlsx) with a header row: Navn/name, "
+              "Att/attention, Adresse, Adresse1-3 or address (lines separated by |), Postnr, "
+              "Poststed, Land, E-post/email and any others"),
         like=properties["recipients"],
     )
     _items_also_text(properties["attachments"])

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 
 import pikepdf
 
+from letterpress import clock
 from letterpress.errors import Problem
 from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
@@ -118,7 +118,4 @@ def _report(found: list[Problem], warnings: list[Problem] | None) -> None:
 
 def creation_time() -> dt.datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when it is set, so builds can be reproduced."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return clock.now()

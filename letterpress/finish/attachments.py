@@ -304,7 +304,7 @@ class _Scan:
             return False
         if "/StructParent" in annot:
             del annot.StructParent
-        flags = _int(annot.get("/F", 0))
+        flags = _int(annot.get("/F"))
         if flags & PRINT_FLAG == 0 or flags & HIDING_FLAGS:
             annot.F = (flags | PRINT_FLAG) & ~HIDING_FLAGS
             self.found.mended["set annotations to print as they show on screen"] += 1
@@ -355,7 +355,7 @@ class _Scan:
             # Type 3 glyphs are drawn by content streams: nothing to embed.
             self.resources(font.get("/Resources"))
             return
-        described = font
+        described: pikepdf.Object = font
         if subtype == "/Type0":
             descendants = font.get("/DescendantFonts")
             if isinstance(descendants, Array) and len(descendants) > 0:
@@ -364,7 +364,7 @@ class _Scan:
         if not (isinstance(descriptor, Dictionary) and any(k in descriptor for k in FONT_FILES)):
             self.found.fonts.add(str(font.get("/BaseFont", "/unnamed")).lstrip("/"))
 
-    def xobject(self, xobject: pikepdf.Object) -> None:
+    def xobject(self, xobject: pikepdf.Object | None) -> None:
         if not isinstance(xobject, Stream) or not self.first_visit(xobject):
             return
         subtype = str(xobject.get("/Subtype", ""))
@@ -410,7 +410,7 @@ class _Scan:
         if inner is not None and len(space) > inner:
             self.colour_space(space[inner], depth + 1)
 
-    def shading(self, shading: pikepdf.Object) -> None:
+    def shading(self, shading: pikepdf.Object | None) -> None:
         if isinstance(shading, Dictionary | Stream) and self.first_visit(shading):
             self.colour_space(shading.get("/ColorSpace"))
 
@@ -440,12 +440,13 @@ class _Scan:
         if isinstance(mask, Dictionary):
             self.xobject(mask.get("/G"))
 
-    def content(self, holder: pikepdf.Object, data: bytes) -> None:
+    def content(self, holder: pikepdf.Object | pikepdf.Page, data: bytes) -> None:
         """Find DeviceCMYK set directly by operators or inline images in a content stream."""
         if self.found.cmyk:
             return
         if _CMYK_HINT.search(data):
-            for operands, operator in pikepdf.parse_content_stream(holder, "k K cs CS"):
+            for instruction in pikepdf.parse_content_stream(holder, "k K cs CS"):
+                operands, operator = instruction.operands, instruction.operator
                 if str(operator) in ("k", "K") or (operands and str(operands[0]) == "/DeviceCMYK"):
                     self.found.cmyk = True
                     return
@@ -465,7 +466,9 @@ def _page_bytes(page: pikepdf.Dictionary) -> bytes:
     return b""
 
 
-def _int(value: pikepdf.Object) -> int:
+def _int(value: pikepdf.Object | None) -> int:
+    if value is None:
+        return 0
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -480,6 +483,8 @@ def _values(container: pikepdf.Object | None) -> list[pikepdf.Object]:
 
 def _has_area(annot: pikepdf.Dictionary) -> bool:
     rect = annot.get("/Rect")
+    if not isinstance(rect, Array):
+        return False
     try:
         x1, y1, x2, y2 = (float(v) for v in rect)
     except (TypeError, ValueError):

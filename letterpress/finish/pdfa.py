@@ -280,7 +280,7 @@ def _drop_claims(rdf: etree._Element) -> None:
     """Remove earlier PDF/A and PDF/UA claims, so a file never claims two levels."""
     for description in list(rdf.iter(f"{{{NS_RDF}}}Description")):
         for name in list(description.attrib):
-            if name.startswith((f"{{{NS_PDFAID}}}", f"{{{NS_PDFUAID}}}")):
+            if str(name).startswith((f"{{{NS_PDFAID}}}", f"{{{NS_PDFUAID}}}")):
                 del description.attrib[name]
         for child in list(description):
             if child.tag.startswith((f"{{{NS_PDFAID}}}", f"{{{NS_PDFUAID}}}")):
@@ -340,6 +340,7 @@ def _set_output_intent(pdf: pikepdf.Pdf) -> None:
 
 def _mend_catalog(pdf: pikepdf.Pdf) -> None:
     root = pdf.Root
+    assert isinstance(root, Dictionary)  # pikepdf refuses to open a file without a catalog
     for key in ("/AA", "/Version", "/Requirements"):
         if key in root:
             del root[key]
@@ -408,7 +409,7 @@ def is_allowed_action(action: pikepdf.Dictionary, depth: int = 0) -> bool:
         return False
     if kind == "/Named" and str(action.get("/N", "")) not in ALLOWED_NAMED_ACTIONS:
         return False
-    following = action.get("/Next")
+    following: object = action.get("/Next")
     if isinstance(following, Dictionary):
         following = [following]
     if isinstance(following, (Array, list)):

@@ -36,7 +36,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from io import BytesIO
@@ -48,7 +48,7 @@ from asn1crypto.x509 import Certificate as Asn1Certificate
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.keys.internal import (
     translate_pyca_cryptography_cert_to_asn1,
@@ -61,46 +61,39 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
-from pyhanko.sign.general import (
-    as_signing_certificate_v2,
-    get_pyca_cryptography_hash,
-    simple_cms_attribute,
-)
+from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from letterpress import clock
 from letterpress.errors import LetterError
+from letterpress.geometry import MM
 from letterpress.limits import MAX_INPUT_BYTES
+from letterpress.options import Signer
 
 # pyHanko logs failures with a traceback; letterpress reports them as LetterError instead, and
 # without a handler of their own Python would print them on standard error.
 for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
+SIGNING_KEYS = (
+    rsa.RSAPrivateKey,
+    dsa.DSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
+"""The kinds of private key a PKCS#12 file holds that pyHanko signs with."""
+
 PASSWORD_VARIABLE = "LETTERPRESS_SIGN_PASSWORD"
 FIELD = "sign"
-MM = 72 / 25.4
-"""Points per millimetre."""
 
 _INVISIBLE = fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
 """PDF/A wants the print flag on every widget; PDF/UA wants an untagged one hidden or outside
 the page, and a zero-size box far outside the page is both."""
-
-
-@dataclass(frozen=True)
-class Signer:
-    """A decrypted signing key and its certificate, loaded once and used for many letters."""
-
-    p12: Path
-    name: str
-    """Common name of the certificate's subject (or the organisation, if it has none)."""
-    subject: str
-    """The certificate's whole subject, e.g. ``CN=Kari Nordmann,O=Testkommune,C=NO``."""
-    valid_from: datetime
-    valid_until: datetime
-    cms: signers.SimpleSigner = field(repr=False)
-    """pyHanko's signer, which makes the CMS signature container."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +205,8 @@ def _decrypt(
         if key is None or cert is None:
             missing = "private key" if key is None else "certificate"
             raise _problem(p12, f"holds no {missing}; export the key and certificate together")
+        if not isinstance(key, SIGNING_KEYS):
+            raise _problem(p12, "holds a key that cannot sign; use an RSA or elliptic-curve key")
         return key, cert, extra
     raise _problem(
         p12,
@@ -299,6 +294,7 @@ class _KeptKeySigner(signers.SimpleSigner):
             serialization.NoEncryption(),
         )
         others = [cert.dump() for cert in self.cert_registry]
+        assert self.signing_cert is not None  # set by __init__ from the .p12 file
         return _restore_signer, (key, self.signing_cert.dump(), others, self.container_size)
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
@@ -357,7 +353,7 @@ class _Prebuilt(CMSAttributeProvider):
 
 def _pkcs1v15(mechanism: SignedDigestAlgorithm) -> bool:
     try:
-        return mechanism.signature_algo == "rsassa_pkcs1v15"
+        return bool(mechanism.signature_algo == "rsassa_pkcs1v15")
     except ValueError:  # an algorithm asn1crypto cannot name
         return False
 
@@ -388,7 +384,7 @@ def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes
     when = signing_time()
     _check_time(signer, when)
     writer = _writer(pdf, signer)
-    if "SOURCE_DATE_EPOCH" in os.environ:
+    if clock.fixed_time() is not None:
         _derive_document_id(writer, pdf, when)
     name = _field_name(writer)
     spec = fields.SigFieldSpec(sig_field_name=name, invis_sig_settings=_INVISIBLE)
@@ -415,10 +411,7 @@ def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes
 
 def signing_time() -> datetime:
     """``SOURCE_DATE_EPOCH`` when it is set (reproducible builds), else now, in local time."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC).astimezone()
+    return clock.local_now()
 
 
 def _check_time(signer: Signer, when: datetime) -> None:
@@ -470,7 +463,8 @@ async def _sign(
     session.system_time = when
     reserved = await _container_size(session)
     document = session.prepare_tbs_document(validation_info=None, bytes_reserved=reserved)
-    digest, output = document.digest_tbs_document(output=BytesIO())
+    output = BytesIO()
+    digest, _ = document.digest_tbs_document(output=output)
     signed = await document.perform_signature(
         document_digest=digest.document_digest,
         pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=when),
@@ -479,10 +473,10 @@ async def _sign(
     return output.getvalue()
 
 
-async def _container_size(session: signers.PdfSigningSession) -> int:
+async def _container_size(session: PdfSigningSession) -> int:
     """Bytes to reserve for the signature: measured by a dry run once per key, then reused."""
     cms_signer = session.pdf_signer.signer
-    size = getattr(cms_signer, "container_size", None)
+    size: int | None = getattr(cms_signer, "container_size", None)
     if size is None:
         # The dry run's exact size plus slack: an ECDSA signature is a few bytes longer or
         # shorter from one signature to the next (pyHanko's own default wastes 50 %).
@@ -553,7 +547,7 @@ def _stamp_pdf(lines: list[str], width: float, height: float, font: Path | None)
     """A one-page PDF of the stamp's size, drawn by ReportLab with the font embedded."""
     from reportlab.pdfgen.canvas import Canvas
 
-    from letterpress.layout.fonts import register_font, regular_font
+    from letterpress.fonts import register_font, regular_font
 
     name = register_font(font or regular_font())
     pad = 3.0
@@ -603,7 +597,7 @@ def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str
     """
     tree = writer.root.get("/StructTreeRoot")
     parents = tree.get_object().get("/ParentTree") if tree is not None else None
-    if parents is None or "/Nums" not in parents.get_object():
+    if tree is None or parents is None or "/Nums" not in parents.get_object():
         return
     tree, parents = tree.get_object(), parents.get_object()
     document = _top_element(tree)
@@ -639,9 +633,10 @@ def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str
 def _top_element(tree: generic.DictionaryObject) -> generic.IndirectObject:
     """The element the stamp is added to: the tree's (first) top element, e.g. Document."""
     kids = tree["/K"]
-    if isinstance(kids, generic.ArrayObject):
-        return kids.raw_get(0)
-    return tree.raw_get("/K")
+    top: generic.IndirectObject = (
+        kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
+    )
+    return top
 
 
 def _next_parent_key(tree: generic.DictionaryObject, parents: generic.DictionaryObject) -> int:

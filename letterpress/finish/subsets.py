@@ -54,7 +54,10 @@ def _descriptor(font: Dictionary) -> Dictionary | None:
         descendants = font.get("/DescendantFonts")
         if not isinstance(descendants, pikepdf.Array) or len(descendants) == 0:
             return None
-        font = descendants[0]
+        descendant = descendants[0]
+        if not isinstance(descendant, Dictionary):
+            return None
+        font = descendant
     descriptor = font.get("/FontDescriptor")
     return descriptor if isinstance(descriptor, Dictionary) else None
 

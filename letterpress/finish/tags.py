@@ -17,6 +17,11 @@ from pikepdf import Array, Dictionary, Name
 from letterpress.layout.page import Node
 from letterpress.layout.painter import Painted
 
+Mark = tuple[int, int]
+"""Marked content: its page index and MCID (an annotation sorts after every MCID of its page)."""
+Kid = pikepdf.Object | Mark
+"""A structure element's kid: another element, an object reference, or marked content."""
+
 ATTRIBUTE_OWNERS = {"Scope": "/Table", "ListNumbering": "/List"}
 """Structure attributes written to the PDF, and the standard owner each belongs to."""
 
@@ -66,7 +71,13 @@ def _link_annotations(
 
 
 class _Writer:
-    def __init__(self, pdf, pages, content, annotations) -> None:
+    def __init__(
+        self,
+        pdf: pikepdf.Pdf,
+        pages: list[pikepdf.Page],
+        content: dict[int, list[Mark]],
+        annotations: dict[int, list[tuple[int, pikepdf.Object]]],
+    ) -> None:
         self.pdf = pdf
         self.pages = pages
         self.content = content
@@ -76,7 +87,7 @@ class _Writer:
         self.next_key = len(pages)
 
     def element(self, node: Node, parent: pikepdf.Object) -> pikepdf.Object:
-        elem = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
+        elem: pikepdf.Object = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
         if node.alt:
             elem.Alt = pikepdf.String(node.alt)
         if node.lang:
@@ -92,7 +103,7 @@ class _Writer:
             elem.K = Array([self._kid(kid, page) for _, kid in kids])
         return elem
 
-    def _kid(self, kid: pikepdf.Object | tuple[int, int], page: int) -> pikepdf.Object | int:
+    def _kid(self, kid: Kid, page: int) -> pikepdf.Object | int:
         """A kid as written: marked content on the element's own page is just its MCID."""
         if not isinstance(kid, tuple):
             return kid
@@ -101,8 +112,8 @@ class _Writer:
             return mcid
         return Dictionary(Type=Name.MCR, Pg=self.pages[kid_page].obj, MCID=mcid)
 
-    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[tuple, object]]:
-        kids: list[tuple[tuple, object]] = []
+    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[Mark, Kid]]:
+        kids: list[tuple[Mark, Kid]] = []
         own = self.content.get(id(node), [])
         for page, mcid in own:
             self.by_mcid[page][mcid] = elem
@@ -124,7 +135,7 @@ class _Writer:
             kids.sort(key=lambda kid: kid[0])
         return kids
 
-    def _first(self, node: Node) -> tuple:
+    def _first(self, node: Node) -> Mark:
         own = self.content.get(id(node))
         if own:
             return own[0]
@@ -141,7 +152,8 @@ class _Writer:
         for offset, elem in enumerate(self.object_refs):
             nums.append(page_count + offset)
             nums.append(elem)
-        return self.pdf.make_indirect(Dictionary(Nums=nums))
+        tree: pikepdf.Object = self.pdf.make_indirect(Dictionary(Nums=nums))
+        return tree
 
 
 def _link_target(annotation: pikepdf.Object) -> str:

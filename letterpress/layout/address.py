@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from letterpress.layout import geometry as g
-from letterpress.layout.context import ASCENT, Context
+from letterpress import geometry as g
+from letterpress.layout.context import Context
 from letterpress.layout.page import Item, Node
 from letterpress.model import Recipient
 
@@ -12,12 +12,12 @@ def address_items(ctx: Context, recipient: Recipient, root: Node) -> tuple[list[
     """The recipient's lines from the top of the window; returns the items and their bottom."""
     block = root.add("Div", attributes={"letterpress": "address"})
     size = g.ADDRESS_FONT_SIZE
-    baseline = g.ADDRESS_BLOCK.y + size * ASCENT / g.MM
+    baseline = g.ADDRESS_BLOCK.y + ctx.ascent(size)
     step = g.ADDRESS_LEADING / g.MM
     items: list[Item] = []
     for text in recipient.lines:
         node = block.add("P")
-        for line in ctx.lines(ctx.plain(text), size, g.ADDRESS_BLOCK.width):
+        for line in ctx.lines(ctx.plain(text), size, g.ADDRESS_BLOCK.width, hyphenate=False):
             items.extend(ctx.line_items(line, g.ADDRESS_BLOCK.x, baseline, size, node))
             baseline += step
-    return items, baseline - step + size * 0.25 / g.MM
+    return items, baseline - step + ctx.descent(size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from letterpress import geometry as g
 from letterpress.body.blocks import (
     Block,
     Heading,
@@ -15,9 +16,15 @@ from letterpress.body.blocks import (
     Span,
     Table,
 )
-from letterpress.layout import geometry as g
-from letterpress.layout.context import ASCENT, DESCENT, GREY, Context
-from letterpress.layout.flow import Chunk, shifted
+from letterpress.layout.context import GREY, Context
+from letterpress.layout.flow import (
+    HEADING_CARRIES_LINES,
+    MIN_LINES,
+    MIN_TABLE_ROWS,
+    Chunk,
+    keep_first,
+    shifted,
+)
 from letterpress.layout.page import Item, Line, Node, Text
 from letterpress.layout.text import TextLine
 
@@ -26,6 +33,9 @@ LIST_ITEM_GAP = 1.2
 RULE_HEIGHT = 6.0
 TABLE_RULE = (0.55, 0.55, 0.55)
 BULLETS = ("•", "–", "◦")
+TABLE_KEPT_WHOLE = (g.BODY_BOTTOM_LATER - g.BODY_TOP_LATER) / 3
+"""A table no taller than this (a third of a page) is never split; a taller one splits between
+rows, since moving it whole would leave most of a page blank."""
 
 
 @dataclass(frozen=True)
@@ -51,20 +61,35 @@ def text_chunks(
     space_before: float = 0.0,
     keep_all: bool = False,
 ) -> list[Chunk]:
-    """One chunk per line, chained so that no orphan or widow is left on a page."""
+    """One chunk per line, chained so that a page break leaves at least ``MIN_LINES`` lines on
+    each side (no orphan, no widow) and never follows a hyphenated line."""
     height = line_height or g.BODY_LEADING / g.MM * size / g.BODY_FONT_SIZE
-    baseline = (height - size * (ASCENT + DESCENT) / g.MM) / 2 + size * ASCENT / g.MM
+    baseline = line_baseline(ctx, size, height)
     chunks = [
         Chunk(height, ctx.line_items(line, x, baseline, size, node, colour)) for line in lines
     ]
     count = len(chunks)
-    for index, chunk in enumerate(chunks):
-        orphan = index == 0 and count > 1
-        widow = index == count - 2 and count > 1
-        chunk.keep_with_next = keep_all or orphan or widow
+    for index, chunk in enumerate(chunks[:-1]):
+        orphan = index < MIN_LINES - 1
+        widow = index > count - 1 - MIN_LINES
+        chunk.keep_with_next = keep_all or orphan or widow or ends_hyphenated(lines[index])
+    if keep_all and chunks:
+        chunks[-1].keep_with_next = True
     if chunks:
         chunks[0].space_before = space_before
     return chunks
+
+
+def line_baseline(ctx: Context, size: float, height: float) -> float:
+    """The baseline, from the top of a line ``height`` mm high, that centres the font's line box
+    (its ascent and descent) in it."""
+    ascent, descent = ctx.ascent(size), ctx.descent(size)
+    return (height - (ascent + descent)) / 2 + ascent
+
+
+def ends_hyphenated(line: TextLine) -> bool:
+    """Whether a word runs on from ``line`` to the next one (the line ends in a hyphen)."""
+    return line.text.rstrip().endswith(("-", "\u00ad"))
 
 
 def block_chunks(
@@ -72,8 +97,14 @@ def block_chunks(
 ) -> list[Chunk]:
     """Chunks of ``blocks`` set in ``measure``, their structure added under ``parent``."""
     chunks: list[Chunk] = []
+    after_heading = False
     for block in blocks:
-        chunks.extend(_block(ctx, block, measure, parent))
+        block_part = _block(ctx, block, measure, parent)
+        if after_heading:
+            # The heading's own lines are chained to the first of these; carry one more.
+            keep_first(block_part, HEADING_CARRIES_LINES - 1)
+        chunks.extend(block_part)
+        after_heading = isinstance(block, Heading)
     return chunks
 
 
@@ -98,7 +129,7 @@ def paragraph(
     node: Node,
     space_before: float = g.PARAGRAPH_GAP,
 ) -> list[Chunk]:
-    lines = ctx.lines(spans, g.BODY_FONT_SIZE, measure.width)
+    lines = ctx.lines(spans, g.BODY_FONT_SIZE, measure.width, hyphenate=True)
     return text_chunks(ctx, lines, g.BODY_FONT_SIZE, measure.x, node, space_before=space_before)
 
 
@@ -191,14 +222,26 @@ def _table(ctx: Context, table: Table, measure: Measure, parent: Node) -> list[C
         ctx, _padded(table.header, columns), widths, align, measure, [None] * columns, bold=True
     )
     body = node.add("TBody")
-    chunks = [header]
+    rows: list[Chunk] = []
     for row in table.rows:
         tr = body.add("TR")
         row_cells = [tr.add("TD") for _ in range(columns)]
         chunk = _row(ctx, _padded(row, columns), widths, align, measure, row_cells, bold=False)
         chunk.repeat = repeat
-        chunks.append(chunk)
-    return chunks
+        rows.append(chunk)
+    _keep_rows(header, rows)
+    return [header, *rows]
+
+
+def _keep_rows(header: Chunk, rows: list[Chunk]) -> None:
+    """A short table stays whole; a longer one splits only where ``MIN_TABLE_ROWS`` body rows
+    stay on each side (the header row is repeated on the next page)."""
+    whole = header.height + sum(row.height for row in rows) <= TABLE_KEPT_WHOLE
+    count = len(rows)
+    for index, row in enumerate(rows[:-1]):
+        first = index < MIN_TABLE_ROWS - 1
+        last = index > count - 1 - MIN_TABLE_ROWS
+        row.keep_with_next = whole or first or last
 
 
 def _padded(row: tuple[tuple[Span, ...], ...], columns: int) -> list[tuple[Span, ...]]:
@@ -211,7 +254,7 @@ def _row(
     widths: list[float],
     align: tuple[str, ...],
     measure: Measure,
-    nodes: list[Node | None],
+    nodes: Sequence[Node | None],
     *,
     bold: bool,
 ) -> Chunk:
@@ -225,7 +268,7 @@ def _row(
         if bold:
             spans = tuple(replace(span, bold=True) for span in spans)
         lines = ctx.lines(spans, size, width - 2 * pad)
-        baseline = pad + size * ASCENT / g.MM
+        baseline = pad + ctx.ascent(size)
         for line in lines:
             items.extend(
                 ctx.line_items(

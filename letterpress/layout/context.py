@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from letterpress.body.blocks import Span
+from letterpress.fonts import FontSet
+from letterpress.geometry import MM
 from letterpress.labels import Labels
-from letterpress.layout.fonts import FontSet
-from letterpress.layout.geometry import MM
+from letterpress.layout.images import Picture
+from letterpress.layout.metrics import Metrics, font_metrics
 from letterpress.layout.page import Item, Link, Node, Text
 from letterpress.layout.text import TextLine, break_lines
 
 BLACK = (0.0, 0.0, 0.0)
 GREY = (0.3, 0.3, 0.3)
 """Secondary text (labels, footer): 8.6:1 against white, well above WCAG's 4.5:1."""
-ASCENT = 0.905
-DESCENT = 0.212
-"""Liberation Sans ascender and descender as a fraction of the font size."""
 
 
 @dataclass
@@ -27,12 +25,31 @@ class Context:
     language: str
     hyphenation: str
     accent: tuple[float, float, float] = BLACK
-    images: dict[str, Any] = field(default_factory=dict)
+    images: dict[str, Picture] = field(default_factory=dict)
 
     def lines(
-        self, spans: tuple[Span, ...], size: float, width: float, hyphenate: bool = True
+        self, spans: tuple[Span, ...], size: float, width: float, hyphenate: bool = False
     ) -> tuple[TextLine, ...]:
+        """Lines of ``spans`` no wider than ``width`` mm. Only running text is hyphenated
+        (``hyphenate``); names, titles, addresses and table cells wrap at spaces."""
         return break_lines(spans, self.fonts, size, width, self.hyphenation, hyphenate)
+
+    @property
+    def metrics(self) -> Metrics:
+        """The vertical metrics of the regular style, which places every line's baseline."""
+        return font_metrics(self.fonts.name())
+
+    def ascent(self, size: float) -> float:
+        """Height above the baseline of the line box of ``size`` pt text, in mm."""
+        return size * self.metrics.ascent / MM
+
+    def descent(self, size: float) -> float:
+        """Depth below the baseline of the line box of ``size`` pt text, in mm."""
+        return size * self.metrics.descent / MM
+
+    def cap_height(self, size: float) -> float:
+        """Height of a capital letter of ``size`` pt text, in mm."""
+        return size * self.metrics.cap_height / MM
 
     def width(self, text: str, size: float, bold: bool = False, italic: bool = False) -> float:
         """Width of ``text`` in mm."""
@@ -85,12 +102,13 @@ class Context:
                 )
             )
             if fragment.href and target is not None and fragment.text.strip():
+                metrics = font_metrics(fragment.font)
                 items.append(
                     Link(
                         x + fragment.x / MM,
-                        baseline - size * ASCENT / MM,
+                        baseline - size * metrics.ascent / MM,
                         fragment.width / MM,
-                        size * (ASCENT + DESCENT) / MM,
+                        size * (metrics.ascent + metrics.descent) / MM,
                         fragment.href,
                         target,
                         fragment.text.strip(),

@@ -1,17 +1,31 @@
 """Flowing chunks of content onto pages, keeping together what belongs together.
 
 A chunk is a piece that cannot be split (a line of a paragraph, a table row, the signatories).
-``keep_with_next`` chains chunks: a heading stays with the first lines of what follows, a
-paragraph's first two and last two lines stay together (no orphans or widows), and the closing
-stays with the signatories. A chain that does not fit moves to the next page whole, unless it
-is longer than a page.
+``keep_with_next`` chains a chunk to the next one: a page may only break after a chunk that
+does not keep with its successor. The rules that set these chains (see docs/typesetting.md):
+
+1. a paragraph or list item that splits leaves at least ``MIN_LINES`` lines on each page;
+2. a heading carries at least ``HEADING_CARRIES_LINES`` lines of what follows it;
+3. the closing, signatories and approval sentence carry the last ``CLOSING_CARRIES_LINES``
+   lines of the body, and Vedlegg and Kopi til follow the signatures;
+4. no page ends in a hyphenated line;
+5. a table splits only between rows, leaving ``MIN_TABLE_ROWS`` body rows on each side, with
+   its header row repeated; a short table is kept whole.
+
+A chain that does not fit moves to the next page whole. Only a chain longer than a page is
+broken, where the page is full.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from letterpress.layout.page import Item, Link, Text
+from letterpress.layout.page import Item, Line, Link, Text
+
+MIN_LINES = 2
+HEADING_CARRIES_LINES = 2
+CLOSING_CARRIES_LINES = 2
+MIN_TABLE_ROWS = 2
 
 
 @dataclass
@@ -59,6 +73,18 @@ def paginate(chunks: list[Chunk], first: Frame, later: Frame) -> list[list[tuple
     return pages
 
 
+def keep_first(chunks: list[Chunk], count: int) -> None:
+    """Chain the first ``count`` chunks to what follows them (and so to each other)."""
+    for chunk in chunks[:count]:
+        chunk.keep_with_next = True
+
+
+def keep_last(chunks: list[Chunk], count: int) -> None:
+    """Chain the last ``count`` chunks to what follows them."""
+    for chunk in chunks[len(chunks) - count :] if count else []:
+        chunk.keep_with_next = True
+
+
 def _chain_start(chunks: list[Chunk], i: int, page_first: int) -> int:
     """The first chunk of the keep-together chain ending at ``i``; ``i`` itself when the chain
     started the page (it is longer than a page and must break somewhere)."""
@@ -74,7 +100,7 @@ def shifted(items: list[Item], dy: float, dx: float = 0.0) -> list[Item]:
     for item in items:
         if isinstance(item, Text | Link):
             moved.append(replace(item, x=item.x + dx, y=item.y + dy))
-        elif hasattr(item, "y1"):
+        elif isinstance(item, Line):
             moved.append(
                 replace(item, x1=item.x1 + dx, x2=item.x2 + dx, y1=item.y1 + dy, y2=item.y2 + dy)
             )

@@ -9,13 +9,18 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Table
+from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Span, Table
 from letterpress.errors import LetterError, Problem
-from letterpress.layout.fonts import FontSet
+from letterpress.fonts import FontSet
+from letterpress.labels import PRINTED, Labels
 from letterpress.model import Letter
 
 
-def check_glyphs(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> None:
+def check_glyphs(
+    letter: Letter, blocks: Sequence[Block], fonts: FontSet, labels: Labels | None = None
+) -> None:
+    """Refuse every character of the letter, its letterhead or its ``labels`` that ``fonts``
+    cannot show."""
     problems: list[Problem] = []
     for field, text, bold in _fields(letter):
         char = fonts.missing(text, bold=bold)
@@ -25,9 +30,34 @@ def check_glyphs(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> Non
             if field.startswith("letterhead") and letter.letterhead.source is not None:
                 path, line = letter.letterhead.source, None
             problems.append(Problem(path, line, field, _message(char)))
+    if labels is not None:
+        problems += _label_problems(letter, labels, fonts)
     problems += _body_problems(letter, blocks, fonts)
     if problems:
         raise LetterError(problems)
+
+
+def _label_problems(letter: Letter, labels: Labels, fonts: FontSet) -> list[Problem]:
+    """Labels are set in regular and bold: a letterhead font without the North Sámi letters
+    (Á Č Đ Ŋ Š Ŧ Ž) cannot print a Sámi letter's labels."""
+    text = " ".join(getattr(labels, name) for name in (*PRINTED, "attachment"))
+    char = fonts.missing(text) or fonts.missing(text, bold=True)
+    if char is None:
+        return []
+    field = "labels" if letter.labels is not None else "language"
+    path = letter.source.path if letter.source else None
+    line = letter.source.line_of(field) if letter.source else None
+    return [
+        Problem(
+            path,
+            line,
+            field,
+            f"the labels in {'/'.join(letter.label_languages)} need U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'unnamed character')}), which the letterhead's font "
+            "cannot show; choose a font that has it (the bundled Liberation Sans has every "
+            "North Sámi letter)",
+        )
+    ]
 
 
 def _message(char: str) -> str:
@@ -69,6 +99,8 @@ def _fields(letter: Letter) -> Iterator[tuple[str, str, bool]]:
         yield f"letterhead.{key}", getattr(head, key), key == "name"
     yield "letterhead.post_address", " ".join(head.post_address), False
     yield "letterhead.visit_address", " ".join(head.visit_address), False
+    for language, sentence in head.approval_text:
+        yield f"letterhead.approval_text.{language}", sentence, False
 
 
 def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> list[Problem]:
@@ -88,7 +120,7 @@ def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> l
     return problems
 
 
-def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, object]]:
+def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, Span]]:
     for block in blocks:
         if isinstance(block, Paragraph | Heading):
             for span in block.spans:

@@ -1,4 +1,7 @@
-"""Norwegian (and English) hyphenation with pyphen, its patterns kept in a cache on disk.
+"""Hyphenation with pyphen, its patterns kept in a cache on disk, by language.
+
+A language pyphen has no patterns for (North Sámi) is not hyphenated at all: another
+language's patterns would split its words in wrong places.
 
 Parsing the nb/nn pattern files takes about a third of a second, longer than building a whole
 letter; a clerk who builds one letter from the command line would pay it every time. The parsed
@@ -18,15 +21,33 @@ from pathlib import Path
 
 import pyphen
 
+from letterpress.labels import LABELS
 from letterpress.output import write_atomic
+
+Patterns = dict[str, object]
+"""pyphen's parsed patterns: a fragment of a word -> where it may be broken."""
 
 CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
 
 
-@lru_cache(maxsize=4)
-def hyphenator(language: str) -> pyphen.Pyphen:
-    """A hyphenator for ``language`` (a pyphen dictionary name such as ``nb_NO``)."""
-    source = pyphen.LANGUAGES[pyphen.language_fallback(language)]
+def dictionary_for(tag: str) -> str:
+    """The pyphen dictionary name for a BCP 47 language tag: ``se`` and ``se-NO`` give
+    ``se_NO``, ``nb`` gives letterpress's ``nb_NO``, ``de-AT`` gives ``de_AT``."""
+    name = tag.strip().replace("-", "_")
+    primary = name.split("_")[0].lower()
+    if primary == name.lower() and primary in LABELS:
+        return LABELS[primary].hyphenation
+    return name
+
+
+@lru_cache(maxsize=8)
+def hyphenator(language: str) -> pyphen.Pyphen | None:
+    """A hyphenator for ``language`` (a pyphen dictionary name such as ``nb_NO``), or None
+    when pyphen has no patterns for it."""
+    found = pyphen.language_fallback(language) if language else None
+    if found is None:
+        return None
+    source = pyphen.LANGUAGES[found]
     cache = _cache_file(source)
     if source not in pyphen.hdcache and cache is not None:
         patterns = _read(cache)
@@ -57,7 +78,7 @@ def _cache_file(source: Path) -> Path | None:
     return cache_dir() / f"hyphenation-{hashlib.sha1(key.encode()).hexdigest()[:16]}.marshal"
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> Patterns | None:
     with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
         patterns = marshal.loads(path.read_bytes())
         if isinstance(patterns, dict) and patterns:
@@ -65,13 +86,13 @@ def _read(path: Path) -> dict | None:
     return None
 
 
-def _write(path: Path, patterns: dict) -> None:
+def _write(path: Path, patterns: Patterns) -> None:
     with contextlib.suppress(OSError, ValueError):
         # Dictionaries with non-standard hyphenation hold objects marshal cannot store.
         write_atomic(path, marshal.dumps(patterns))
 
 
-def _dictionary(patterns: dict) -> pyphen.HyphDict:
+def _dictionary(patterns: Patterns) -> pyphen.HyphDict:
     """A pyphen ``HyphDict`` from its parsed patterns, without parsing the file again."""
     dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
     dictionary.patterns = patterns

@@ -19,6 +19,7 @@ from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
 from letterpress.errors import LetterError
+from letterpress.filekey import FileKey, file_key
 from letterpress.limits import MAX_IMAGE_PIXELS
 
 PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -69,11 +70,11 @@ def picture(
     """The image at ``path``, for a ``box`` (width, height) in mm; a clear error naming
     ``field`` when it cannot be used."""
     try:
-        stat = path.stat()
+        key = file_key(path)
     except OSError as exc:
         raise LetterError.at(source, line, field, f"cannot read {path}: {exc.strerror}") from None
     try:
-        return _load(path, stat.st_mtime_ns, stat.st_size, box)
+        return _load(key, box)
     except PILImage.DecompressionBombError:
         raise LetterError.at(
             source,
@@ -88,8 +89,8 @@ def picture(
 
 
 @lru_cache(maxsize=64)
-def _load(path: Path, mtime_ns: int, size: int, box: tuple[float, float]) -> Picture:
-    data = path.read_bytes()
+def _load(key: FileKey, box: tuple[float, float]) -> Picture:
+    data = key.path.read_bytes()
     with PILImage.open(io.BytesIO(data)) as opened:
         if opened.format not in ("PNG", "JPEG"):
             raise ValueError(f"the format is {opened.format}; use PNG or JPEG")
@@ -101,8 +102,8 @@ def _load(path: Path, mtime_ns: int, size: int, box: tuple[float, float]) -> Pic
             encoded = _jpeg(data, image)
         else:
             encoded = _flate(reduced)
-    key = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
-    return Picture(key, encoded, width, height)
+    name = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
+    return Picture(name, encoded, width, height)
 
 
 def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
+from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
 from letterpress.body.markdown import languages
 from letterpress.errors import LetterError, Problem
-from letterpress.labels import labels
-from letterpress.layout import geometry as g
+from letterpress.fonts import font_set
+from letterpress.labels import Labels, label_set
 from letterpress.layout.address import address_items
 from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks
 from letterpress.layout.context import BLACK, Context
-from letterpress.layout.flow import Frame, paginate
-from letterpress.layout.fonts import font_set
+from letterpress.layout.flow import CLOSING_CARRIES_LINES, Chunk, Frame, keep_last, paginate
 from letterpress.layout.footer import (
     footer_items,
     header_items,
@@ -37,14 +38,15 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
     if letter.recipient is None:
         raise ValueError("a merge letter must be expanded (load.merge.expand) before layout")
     language = letter.language
+    printed = _labels(letter)
     ctx = Context(
         fonts=font_set(letter.letterhead),
-        labels=labels(language),
+        labels=printed,
         language=language,
-        hyphenation=labels(language).hyphenation,
+        hyphenation=printed.hyphenation,
         accent=_accent(letter.letterhead.colour),
     )
-    check_glyphs(letter, blocks, ctx.fonts)
+    check_glyphs(letter, blocks, ctx.fonts, printed)
     _check_languages(letter, blocks)
     root = Node("Document")
     first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
@@ -64,13 +66,17 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
         keep_all=True,
     )
     body = root.add("Sect", attributes={"letterpress": "body"})
-    chunks = title + block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
+    body_chunks = block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
     # The sign-off (closing, signatories, Vedlegg, Kopi til) as one group: a page that holds
     # only the end of a letter still shows a reader its place in the structure.
     sign_off = Node("Div", attributes={"letterpress": "sign-off"})
-    chunks += closing_chunks(ctx, letter, sign_off)
+    tail = closing_chunks(ctx, letter, sign_off)
     if sign_off.children:
         root.children.append(sign_off)
+    if tail:
+        # The closing never opens a page alone: it carries the body's last lines along.
+        keep_last(body_chunks, CLOSING_CARRIES_LINES)
+    chunks = title + body_chunks + tail
     placed = paginate(
         chunks,
         Frame(title_top, g.BODY_BOTTOM_FIRST),
@@ -90,7 +96,11 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
 
 
 def _pages(
-    ctx: Context, letter: Letter, first: list[Item], footer: list[Item], placed: list
+    ctx: Context,
+    letter: Letter,
+    first: list[Item],
+    footer: list[Item],
+    placed: list[list[tuple[Chunk, float]]],
 ) -> list[Page]:
     total = len(placed)
     pages: list[Page] = []
@@ -110,6 +120,14 @@ def _pages(
     return pages
 
 
+def _labels(letter: Letter) -> Labels:
+    """The labels in the letter's label languages, with the letterhead's approval sentence."""
+    printed = label_set(letter.language, letter.label_languages)
+    approved = letter.letterhead.approval_sentence(letter.language)
+    if letter.approved_electronically and not approved:
+        # load refuses this with the letter's line; a Letter built in Python meets it here.
+        raise ValueError(f"the letterhead gives no approval_text for {letter.language}")
+    return replace(printed, approved=approved)
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 """A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
 

@@ -8,7 +8,10 @@ baseline. A drawing whose ``node`` is None is decoration (an artifact for assist
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from letterpress.layout.images import Picture
 
 
 @dataclass(eq=False)
@@ -18,7 +21,7 @@ class Node:
     role: str
     children: list[Node] = field(default_factory=list)
     alt: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
     actual_text: str | None = None
     lang: str | None = None
     """The element's language where it differs from the document's (BCP 47)."""
@@ -107,7 +110,7 @@ class Document:
 
     pages: list[Page]
     structure: Node
-    images: dict[str, Any]
+    images: dict[str, Picture]
     title: str
     author: str
     subject: str

@@ -17,7 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from letterpress.layout import geometry as g
+from letterpress import geometry as g
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
 from letterpress.layout.text import SOFT_HYPHEN
 
@@ -55,7 +55,7 @@ def paint(document: Document) -> Painted:
         pagesize=PAGE_SIZE,
         invariant=1,
         pageCompression=1,
-        initialFontName=regular,
+        initialFontName=regular,  # type: ignore[arg-type]  # the stubs say float; it is a name
         initialFontSize=11,
     )
     canvas.setTitle(document.title)
@@ -117,7 +117,7 @@ def _text_run_end(items: list[Item], start: int) -> int:
     """Consecutive texts of one element share one marked-content sequence."""
     node = items[start].node  # type: ignore[union-attr]
     end = start + 1
-    while end < len(items) and isinstance(items[end], Text) and items[end].node is node:
+    while end < len(items) and isinstance(following := items[end], Text) and following.node is node:
         end += 1
     return end
 
@@ -142,7 +142,7 @@ def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
     """One BT … ET block for a run of texts, written the way ReportLab's own documentation
     shows for TrueType fonts (``splitString`` and ``getSubsetInternalName``): ReportLab's text
     object does the same with a great deal more bookkeeping per run."""
-    document = canvas._doc
+    document = canvas._doc  # type: ignore[attr-defined]  # what splitString is documented to take
     operators = ["BT"]
     current_font, colour = None, None
     for item in texts:
@@ -152,6 +152,7 @@ def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
             operators.append(f"{fp_str(*colour)} rg")
         operators.append(f"1 0 0 1 {fp_str(item.x * g.MM, _y(item.y))} Tm")
         font = pdfmetrics.getFont(item.font)
+        assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
         for index, part in enumerate(item.text.split(SOFT_HYPHEN)):
             if index:
                 # A hyphen that hyphenation inserted reads as a soft hyphen, so the word it

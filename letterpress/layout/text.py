@@ -1,24 +1,30 @@
-"""Breaking styled text into ragged-right lines, with Norwegian hyphenation.
+"""Breaking styled text into ragged-right lines, with hyphenation by language.
 
-Words are hyphenated with pyphen's dictionary for the letter's language when that fills a line
-better; a word or URL longer than the whole line is broken inside the margins, preferably after
-``/ . - _ ? & = #``, never pushed past the edge.
+Words are hyphenated with pyphen's dictionary for their language (the letter's, or a span's
+own) when that fills a line better, in running text only (the caller asks for it); text in a
+language pyphen has no patterns for (North Sámi) breaks only at spaces and at the hyphens
+already in it. A word longer than the whole line is broken inside the margins, never pushed
+past the edge. An e-mail address or URL is broken only after ``@ . / -`` or just before
+``@ .``, never with an inserted hyphen; an e-mail address is broken before its ``@`` when both
+halves fit on a line.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from letterpress.body.blocks import Span
-from letterpress.layout.fonts import FontSet
-from letterpress.layout.geometry import MM
-from letterpress.layout.hyphenation import hyphenator
+from letterpress.fonts import FontSet
+from letterpress.geometry import MM
+from letterpress.layout.hyphenation import dictionary_for, hyphenator
 
 _SPACES = re.compile(r"([ \t]+)")
 _WORD = re.compile(r"^([\"'«(\[]*)([^\W\d_][\w\-]*?)([\"'»)\].,:;!?]*)$")
-_URL_BREAKS = "/.-_?&=#"
+_BREAK_AFTER = "@./-"
+_BREAK_BEFORE = "@."
 MIN_HYPHENATED = 6
 """Words shorter than this are never hyphenated."""
 MAX_HYPHENATED = 60
@@ -47,9 +53,9 @@ class Fragment:
     lang: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class TextLine:
-    fragments: list[Fragment] = field(default_factory=list)
+    fragments: tuple[Fragment, ...] = ()
     width: float = 0.0
 
     @property
@@ -62,6 +68,8 @@ class _Piece:
     text: str
     font: str
     href: str | None
+    hyphenation: str = ""
+    """The pyphen dictionary of the piece's language."""
     lang: str | None = None
 
 
@@ -74,10 +82,11 @@ def break_lines(
     language: str,
     hyphenate: bool = True,
 ) -> tuple[TextLine, ...]:
-    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``.
+    """Lines of ``spans`` set in ``size`` pt, none wider than ``width_mm``; ``language`` is
+    the pyphen dictionary for spans that do not name a language of their own.
 
     Cached: in a mail merge every letter sets the same paragraphs, and only the recipient's
-    lines are new. The lines returned are shared and must not be changed.
+    lines are new. The lines are immutable, so every letter can share them.
     """
     return tuple(_LineBreaker(fonts, size, width_mm * MM, language, hyphenate).run(spans))
 
@@ -100,13 +109,13 @@ class _LineBreaker:
         return self.fonts.width(_drawn(piece.text), piece.font, self.size)
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
-        for box in _boxes(spans, self.fonts):
+        for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
                 self.flush(force=True, end=WORD_SPACE)
             elif box == "space":
                 if self.current:
                     self.pending_space = _Piece(" ", self.current[-1].font, None)
-            else:
+            elif isinstance(box, list):
                 self.place(box)
         self.flush(force=False)
         return self.lines or [TextLine()]
@@ -152,19 +161,14 @@ class _LineBreaker:
         self.current, self.used, self.pending_space = [], 0.0, None
 
     def make_line(self, pieces: list[_Piece], end: str = "") -> TextLine:
-        line = TextLine()
+        fragments = []
         x = 0.0
         for piece in _join(pieces):
             width = self.width(piece)
-            line.fragments.append(
-                Fragment(x, piece.text, piece.font, width, piece.href, piece.lang)
-            )
+            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href, piece.lang))
             x += width
-        line.width = x
-        if end and line.fragments:
-            last = line.fragments[-1]
-            line.fragments[-1] = replace(last, text=last.text + end)
-        return line
+        line = TextLine(tuple(fragments), x)
+        return with_word_space(line) if end else line
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
         """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""
@@ -175,7 +179,7 @@ class _LineBreaker:
         if not match or not MIN_HYPHENATED <= len(match.group(2)) <= MAX_HYPHENATED:
             return [], box
         lead, word, _trail = match.groups()
-        for position in reversed(_hyphen_positions(word, self.language)):
+        for position in reversed(_hyphen_positions(word, piece.hyphenation)):
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
@@ -212,10 +216,35 @@ class _LineBreaker:
             if used > room:
                 break
             fits += 1
-        nice = max((piece.text.rfind(c, 0, fits) for c in _URL_BREAKS), default=-1)
-        if nice >= fits // 2 and nice > 0:
-            return nice + 1
-        return fits
+
+        def fits_line(rest: str) -> bool:
+            return self.fonts.width(rest, piece.font, self.size) <= self.limit
+
+        return _address_break(piece.text, fits, fits_line) or fits
+
+
+def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> int:
+    """Where to break ``text`` (an e-mail address, URL or long code) within its first ``fits``
+    characters: before the ``@`` when both halves fit on a line, else at the last allowed
+    break; 0 when there is none."""
+    allowed = [
+        cut
+        for cut in range(1, min(fits, len(text) - 1) + 1)
+        if text[cut - 1] in _BREAK_AFTER or text[cut] in _BREAK_BEFORE
+    ]
+    at = text.find("@")
+    if at in allowed and fits_line(text[at:]):
+        return at
+    return allowed[-1] if allowed else 0
+
+
+def with_word_space(line: TextLine) -> TextLine:
+    """``line`` read with a word space after it: for a line that more text of the same
+    element follows (a value's next part, a label's value)."""
+    if not line.fragments or line.fragments[-1].text.endswith((WORD_SPACE, SOFT_HYPHEN)):
+        return line
+    last = replace(line.fragments[-1], text=line.fragments[-1].text + WORD_SPACE)
+    return replace(line, fragments=(*line.fragments[:-1], last))
 
 
 def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
@@ -232,11 +261,16 @@ def _drawn(text: str) -> str:
 
 
 def _hyphen_positions(word: str, language: str) -> list[int]:
-    return list(hyphenator(language).positions(word))
+    found = hyphenator(language)
+    if found is None:
+        # No patterns for the language: break only after the hyphens already in the word.
+        return [i + 1 for i, char in enumerate(word[:-1]) if char == "-"]
+    return list(found.positions(word))
 
 
-def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
-    """Words (runs of pieces with no space between), "space" and "break" tokens."""
+def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[_Piece] | str]:
+    """Words (runs of pieces with no space between), "space" and "break" tokens; each piece
+    carries the hyphenation dictionary of its span's language, else ``language``."""
     tokens: list[list[_Piece] | str] = []
     box: list[_Piece] = []
     for span in spans:
@@ -247,6 +281,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
             tokens.append("break")
             continue
         font = fonts.name(span.bold, span.italic)
+        hyphenation = dictionary_for(span.lang) if span.lang else language
         for part in _SPACES.split(span.text):
             if not part:
                 continue
@@ -256,7 +291,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet) -> list[list[_Piece] | str]:
                     box = []
                 tokens.append("space")
             else:
-                box.append(_Piece(part, font, span.href, span.lang))
+                box.append(_Piece(part, font, span.href, hyphenation, span.lang))
     if box:
         tokens.append(box)
     return tokens

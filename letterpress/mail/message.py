@@ -15,17 +15,16 @@ moment, and the Message-ID and MIME boundary are derived from a hash of the cont
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from email import policy
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, localtime
 
+from letterpress import clock
 from letterpress.errors import LetterError
 from letterpress.mail.addresses import Addressing, Mailbox, check_one_line
 from letterpress.model import Letter
@@ -36,7 +35,7 @@ _INTRO = {
     "en": "Please find attached a letter from {organisation}.",
 }
 _CLOSING = {"nb": "Med hilsen", "nn": "Med helsing", "en": "Yours sincerely"}
-_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en"}
+_LANGUAGE_TAG = {"nb": "nb-NO", "nn": "nn-NO", "en": "en", "se": "se-NO"}
 # Characters Windows, macOS or a mail client will not keep in a file name.
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _MAX_FILE_NAME = 120
@@ -68,7 +67,8 @@ def compose(letter: Letter, pdf: bytes, addressing: Addressing, *, draft: bool) 
     message = _message(letter, addressing, subject, date, message_id, draft)
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
-    pdf_part = message.get_payload()[1]
+    pdf_part = message.get_payload(1)
+    assert isinstance(pdf_part, MIMEPart)  # add_attachment made the message multipart
     # Some clients show only Content-Type's name, others only Content-Disposition's filename.
     pdf_part.set_param("name", filename)
     del pdf_part["MIME-Version"]
@@ -116,6 +116,16 @@ def text_of(letter: Letter) -> str:
         return _lines(given)
     head = letter.letterhead
     signature = head.name if not head.unit else f"{head.name}\n{head.unit}"
+    if letter.language not in _INTRO:  # North Sámi: no attested wording of the note
+        line = letter.source.line_of("email") if letter.source else None
+        path = letter.source.path if letter.source else None
+        raise LetterError.at(
+            path,
+            line,
+            "email.text",
+            f"letterpress has no attested {letter.language} wording of the covering note; "
+            "write the message in email.text",
+        )
     intro = _INTRO[letter.language].format(organisation=head.name)
     return f"{intro}\n\n{_CLOSING[letter.language]}\n{signature}\n"
 
@@ -159,10 +169,7 @@ def _set_subject(message: EmailMessage, subject: str) -> None:
 
 
 def _date() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return format_datetime(dt.datetime.fromtimestamp(int(epoch), dt.UTC))
-    return format_datetime(localtime())
+    return format_datetime(clock.fixed_time() or localtime())
 
 
 def _lines(text: str) -> str:

@@ -86,7 +86,7 @@ def _one_file(
     outcome: MailOutcome, out: Path, sender: Mailbox | None, courier: _Courier | None,
     allow_exempt: bool, options: Options | None,
 ) -> None:
-    from letterpress.load import load
+    from letterpress.reading import load
 
     try:
         letter = load(outcome.source, outcome.warnings)
@@ -110,7 +110,7 @@ def _messages(outcome: MailOutcome, letter: Letter) -> Iterator[tuple[str, Lette
     if not letter.is_merge:
         yield f"{stem}.eml", letter, ""
         return
-    from letterpress.load.merge import Rejected, entries
+    from letterpress.reading.merge import Rejected, entries
 
     for entry in entries(letter):
         if isinstance(entry, Rejected):

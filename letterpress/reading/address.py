@@ -8,11 +8,13 @@ abroad ends with the country's name on its own line, and no line is wider than t
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from letterpress.errors import Problem
-from letterpress.layout.geometry import ADDRESS_BLOCK, ADDRESS_FONT_SIZE, ADDRESS_MAX_LINES, MM
+from letterpress.geometry import ADDRESS_BLOCK, ADDRESS_FONT_SIZE, ADDRESS_MAX_LINES, MM
 from letterpress.model import Recipient, Source
 
 POSTNUMMER_LINE = re.compile(r"^\d{4}\s+\S")
@@ -122,12 +124,10 @@ def _last_line_advice(last: str) -> str:
 
 
 def _too_wide(printed: list[tuple[str, str]], font: Path | None) -> list[Problem]:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    name = _font(font)
+    measure = _measure(font)
     problems = []
     for text, field in printed:
-        width = stringWidth(text, name, ADDRESS_FONT_SIZE) / MM
+        width = measure(text) / MM
         if width > ADDRESS_BLOCK.width:
             problems.append(_warning(
                 field,
@@ -137,8 +137,34 @@ def _too_wide(printed: list[tuple[str, str]], font: Path | None) -> list[Problem
     return problems
 
 
-def _font(path: Path | None) -> str:
-    """The ReportLab name to measure with: the letter's regular font, registered once."""
-    from letterpress.layout.fonts import register_font, regular_font
+def _measure(path: Path | None) -> Callable[[str], float]:
+    """Width in points of a line in the letter's regular font at the address size. The font's
+    own tables are read without ReportLab; a file they cannot be read from is registered with
+    ReportLab, which says what is wrong with it, as painting would."""
+    from letterpress.fonts import register_font, regular_font
+    from letterpress.fonts.dehint import NotTrueType
+    from letterpress.fonts.metrics import advances
 
-    return register_font(path or regular_font())
+    path = path or regular_font()
+    try:
+        return functools.partial(advances(path).width, size=ADDRESS_FONT_SIZE)
+    except (OSError, NotTrueType):
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        name = register_font(path)
+        return lambda text: stringWidth(text, name, ADDRESS_FONT_SIZE)
+
+
+def postcode(address: list[str]) -> str:
+    """The postcode of an address as printed: ``0032`` of ``0032 OSLO``; for an address abroad,
+    the postcode on the line before the country; empty when there is none."""
+    lines = [line.strip() for line in address if line.strip()]
+    if not lines:
+        return ""
+    if POSTNUMMER_LINE.match(lines[-1]):
+        return lines[-1][:4]
+    if len(lines) > 1 and not any(ch.isdigit() for ch in lines[-1]):
+        found = FOREIGN_POSTCODE.search(lines[-2])
+        if found:
+            return found.group(0)
+    return ""

@@ -1,4 +1,5 @@
-"""The letter's four font styles: registered with ReportLab once per process, measured, checked.
+"""fonts: the letter's four font styles, registered with ReportLab once per process, measured,
+checked. Shared by load (address widths), layout and finish (overlay, signature stamp).
 
 A letterhead may name its own TrueType fonts; otherwise the bundled Liberation Sans is used.
 Every font is embedded as a subset, so no standard (unembedded) font ever reaches the PDF.
@@ -8,17 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
 from letterpress.errors import LetterError
-from letterpress.layout.dehint import NotTrueType, without_hinting
+from letterpress.filekey import FileKey, file_key
+from letterpress.fonts.dehint import NotTrueType, without_hinting
+
+# ReportLab is imported where a font is registered or measured for painting, so that checking a
+# letter (which measures with ``fonts.metrics``) never loads it.
 from letterpress.model import Letterhead
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]
@@ -43,15 +47,16 @@ def bundled_font_dir() -> Path:
 class FontSet:
     """The four styles' font files, registered with ReportLab when first used (parsing a
     TrueType file costs tens of milliseconds, and most letters never use bold italic). One
-    object per set of files in a process, compared by identity, so it can key caches."""
+    object per set of files as they are on disk, compared by identity, so it can key caches; a
+    file that changes gives a new set."""
 
-    files: dict[Style, Path]
+    files: Mapping[Style, FileKey]
     source: Path | None = None
     """The letterhead that names the fonts, for error messages."""
 
     def name(self, bold: bool = False, italic: bool = False) -> str:
         """The ReportLab name of the style."""
-        return register_font(self.files[_style(bold, italic)], self.source)
+        return _register(self.files[_style(bold, italic)], self.source)
 
     def width(self, text: str, font: str, size: float) -> float:
         """Width of ``text`` in points."""
@@ -79,7 +84,7 @@ def _style(bold: bool, italic: bool) -> Style:
 def font_set(letterhead: Letterhead) -> FontSet:
     """The fonts of ``letterhead`` (or the bundled ones), registered with ReportLab."""
     files = _files(letterhead)
-    return _font_set(tuple(files[s] for s in STYLES), letterhead.source)
+    return _font_set(tuple(_key(files[s]) for s in STYLES), letterhead.source)
 
 
 def _files(letterhead: Letterhead) -> dict[Style, Path]:
@@ -97,8 +102,16 @@ def _files(letterhead: Letterhead) -> dict[Style, Path]:
 
 
 @lru_cache(maxsize=16)
-def _font_set(paths: tuple[Path, ...], source: Path | None) -> FontSet:
-    return FontSet(dict(zip(STYLES, paths, strict=True)), source)
+def _font_set(keys: tuple[FileKey, ...], source: Path | None) -> FontSet:
+    return FontSet(MappingProxyType(dict(zip(STYLES, keys, strict=True))), source)
+
+
+def _key(path: Path) -> FileKey:
+    """The cache key of a font file; one that cannot be read is reported when it is used."""
+    try:
+        return file_key(path)
+    except OSError:
+        return FileKey(path, -1, -1)
 
 
 def regular_font() -> Path:
@@ -106,10 +119,19 @@ def regular_font() -> Path:
     return bundled_font_dir() / DEFAULT_FILES["regular"]
 
 
-@lru_cache(maxsize=32)
 def register_font(path: Path, source: Path | None = None) -> str:
-    """Register one TrueType file with ReportLab, once per process, under a name derived from
-    its content (stable across runs); errors name ``source``, the file that chose the font."""
+    """Register one TrueType file with ReportLab, once while it is unchanged, under a name
+    derived from its content (stable across runs); errors name ``source``, the file that chose
+    the font."""
+    return _register(_key(path), source)
+
+
+@lru_cache(maxsize=32)
+def _register(key: FileKey, source: Path | None) -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    path = key.path
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -127,11 +149,12 @@ def register_font(path: Path, source: Path | None = None) -> str:
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None
     pdfmetrics.registerFont(font)
-    if pdfmetrics.getFont(name) is not font:
+    registered: object = pdfmetrics.getFont(name)
+    if registered is not font:
         # ReportLab maps a font whose PostScript name it has seen before onto the first such
         # font registered; letterpress needs this very file (without hinting, or a
         # letterhead's own version of a font), so the mapping is set right.
-        pdfmetrics._fonts[name] = font
+        pdfmetrics._fonts[name] = font  # type: ignore[attr-defined]  # ReportLab's own table
     return name
 
 
@@ -145,10 +168,16 @@ def _embeddable(data: bytes) -> bytes:
 
 @lru_cache(maxsize=16)
 def _coverage(name: str) -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     font = pdfmetrics.getFont(name)
+    assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
     return frozenset(font.face.charToGlyph)
 
 
 @lru_cache(maxsize=65536)
 def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
     return pdfmetrics.stringWidth(text, font, size)

@@ -2,7 +2,7 @@
 
 Sources: Posten/Bring's addressing rules (window envelopes), Digdir's and Digipost's print
 requirements (control-mark and barcode zones), and the templates of Norwegian public bodies.
-See ``norwegian-letters.md`` for the reasoning behind each number.
+The comment beside each group of numbers gives its reason.
 """
 
 from __future__ import annotations
@@ -71,9 +71,16 @@ REFERENCE_BLOCK = Box(128, 45, 62, 40)
 REFERENCE_FONT_SIZE = 9.0
 REFERENCE_LEADING = 11.5
 REFERENCE_LABEL_GAP = 3.0
+REFERENCE_ROW_GAP = 1.2
+"""Between the rows of a reference block whose labels take two lines."""
+REFERENCE_LABEL_MAX = 30.0
+"""The label column is at most this wide, so values keep 29 mm: the longest one-language label
+with its "/" (Áššemeannudeaddji/, 29.7 mm in 9 pt) fits on a line, and a bilingual label
+breaks after its "/"."""
 
-# Page 1: the title never stands above 70 mm (the sheet moves in the envelope), and keeps
-# clear of the address and reference blocks.
+# Page 1: the title never starts above 85 mm, below the lowest envelope window (EC4 ends at
+# 82 mm) with room for the sheet to move in the envelope, and keeps clear of the address and
+# reference blocks.
 TITLE_MIN_TOP = 85.0
 TITLE_CLEARANCE = 10.0
 
@@ -82,6 +89,8 @@ FOOTER_RULE = 266.0
 FOOTER_TOP = 269.0
 FOOTER_FONT_SIZE = 7.5
 FOOTER_LEADING = 9.5
+FOOTER_MAX_LINES = 4
+"""Lines a footer column takes at most when it can choose: page 1's number stands below."""
 BODY_BOTTOM_FIRST = 260.0
 
 # Later pages: a header with the organisation, Vår referanse and "Side N av M".

@@ -1,4 +1,5 @@
-"""load: a letter's YAML file (and the letterhead and body files it names) to a validated model.
+"""reading, the load stage: a letter's YAML file (and the letterhead and body files it names)
+to a validated model.
 
 ``load(path)`` returns a :class:`~letterpress.model.Letter` or raises
 :class:`~letterpress.errors.LetterError` naming the file, line and field of every problem.
@@ -7,6 +8,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,11 +16,6 @@ from pydantic import BaseModel, ValidationError
 
 from letterpress.errors import LetterError, Problem
 from letterpress.limits import MAX_BODY_CHARS
-from letterpress.load.address import check_address
-from letterpress.load.attachments import attachment_problem
-from letterpress.load.images import image_problem
-from letterpress.load.words import long_word, long_words
-from letterpress.load.yamlfile import YamlDocument, read_text, read_yaml
 from letterpress.model import (
     NOARK_REFERENCE,
     Letter,
@@ -27,6 +24,11 @@ from letterpress.model import (
     expand_home,
     is_file,
 )
+from letterpress.reading.address import check_address
+from letterpress.reading.attachments import attachment_problem
+from letterpress.reading.images import image_problem
+from letterpress.reading.words import long_word, long_words
+from letterpress.reading.yamlfile import YamlDocument, read_text, read_yaml
 
 __all__ = ["load", "load_letterhead"]
 
@@ -116,7 +118,7 @@ def _check_words(data: Any, doc: YamlDocument) -> None:
     _refuse(doc, [(loc, found.message()) for loc, found in long_words(data)])
 
 
-def _refuse(doc: YamlDocument, found: list[tuple[tuple[str, ...], str | None]]) -> None:
+def _refuse(doc: YamlDocument, found: Sequence[tuple[tuple[str, ...], str | None]]) -> None:
     """Raise every reason in ``found`` (a key path and a reason, or None) at its line."""
     problems = [
         Problem(doc.path, doc.line_of(loc), ".".join(loc), reason)
@@ -302,7 +304,8 @@ def _check_body(body: str, path: Path, first_line: int) -> None:
 
 
 def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
-    """Findings that do not stop a letter: an unusual reference, an address Posten may misread."""
+    """Findings that do not stop a letter: an unusual reference, an address Posten may misread,
+    an "approved electronically" sentence under signature images."""
     if warnings is None or letter.source is None:
         return
     ours = letter.reference.ours
@@ -313,6 +316,17 @@ def _check_soft(letter: Letter, warnings: list[Problem] | None) -> None:
                 letter.source.line_of("reference.ours"),
                 "reference.ours",
                 f"{ours!r} is not a Noark reference like 21/02732-67 or 2024/00187-4",
+                warning=True,
+            )
+        )
+    if letter.approved_electronically and any(s.signature for s in letter.signatories):
+        warnings.append(
+            Problem(
+                letter.source.path,
+                letter.source.line_of("approved_electronically"),
+                "approved_electronically",
+                "the letter prints that it is sent without a signature, yet it carries "
+                "signature images; remove the images or set approved_electronically: false",
                 warning=True,
             )
         )

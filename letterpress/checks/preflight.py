@@ -1,11 +1,11 @@
 """Preflight: is a PDF (a letter, or an attachment from elsewhere) fit for central print and
 digital mailboxes?
 
-The rules are those of Digdir's print service, Digipost and SvarUt (``norwegian-letters.md``):
-A4 portrait, PDF 1.4–1.7, every font embedded, no encryption, nothing left of 18 mm (control
-marks) and in particular nothing in the barcode zone, nothing within 10 mm of an edge, and a
-file small enough to send. Each problem becomes one :class:`Finding` naming the page and, for
-content in a forbidden area, where on the page it is (mm from the top-left corner).
+The rules are those of Digdir's print service, Digipost and SvarUt: A4 portrait, PDF 1.4–1.7,
+every font embedded, no encryption, nothing left of 18 mm (control marks) and in particular
+nothing in the barcode zone, nothing within 10 mm of an edge, and a file small enough to send.
+Each problem becomes one :class:`Finding` naming the page and, for content in a forbidden area,
+where on the page it is (mm from the top-left corner).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from letterpress.errors import Problem
-from letterpress.layout.geometry import (
+from letterpress.geometry import (
     BARCODE_ZONE,
     CONTROL_MARK_MARGIN,
     EDGE_MARGIN,
@@ -82,12 +82,17 @@ def preflight(path: Path) -> list[Finding]:
     return preflight_bytes(data, path)
 
 
-def preflight_bytes(data: bytes, path: Path) -> list[Finding]:
-    """Check a PDF held in memory; ``path`` only names it in the findings."""
+def preflight_bytes(
+    data: bytes, path: Path, *, max_bytes: int | None = MAX_FILE_BYTES
+) -> list[Finding]:
+    """Check a PDF held in memory; ``path`` only names it in the findings.
+
+    ``max_bytes=None`` leaves out the size check (a print run for a print shop is large).
+    """
     import pikepdf
 
     path = Path(path)
-    findings = _file_size(data, path)
+    findings = _file_size(data, path, max_bytes) if max_bytes is not None else []
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
@@ -102,13 +107,13 @@ def preflight_bytes(data: bytes, path: Path) -> list[Finding]:
     return findings
 
 
-def _file_size(data: bytes, path: Path) -> list[Finding]:
-    if len(data) <= MAX_FILE_BYTES:
+def _file_size(data: bytes, path: Path, max_bytes: int) -> list[Finding]:
+    if len(data) <= max_bytes:
         return []
     return [Finding(
         path,
         f"the file is {len(data) / 1024 / 1024:.1f} MB; keep it under "
-        f"{MAX_FILE_BYTES // 1024 // 1024} MB (scale images down to 300 dpi or less)",
+        f"{max_bytes // 1024 // 1024} MB (scale images down to 300 dpi or less)",
     )]
 
 
@@ -316,7 +321,7 @@ def _is_visible(obj: Any) -> bool:
     import pypdfium2.raw as raw
 
     if obj.type == raw.FPDF_PAGEOBJ_TEXT:
-        return raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        return bool(raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE)
     if obj.type != raw.FPDF_PAGEOBJ_PATH:
         return True
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()

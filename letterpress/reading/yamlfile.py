@@ -17,6 +17,9 @@ import yaml
 from letterpress.errors import LetterError
 from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
+LETTER_SUFFIXES = (".yaml", ".yml")
+"""What letter and letterhead files are called: ``NAME.yaml`` or ``NAME.yml``."""
+
 # libyaml's parser when PyYAML was built with it: 25 times faster, and it keeps line marks.
 _FAST_LOADER = getattr(yaml, "CBaseLoader", None)
 

@@ -133,10 +133,10 @@ def _table_offset(font: bytes | bytearray, wanted: bytes) -> int:
     for index in range(count):
         tag, _sum, offset, _length = struct.unpack_from(">4sIII", font, 12 + 16 * index)
         if tag == wanted:
-            return offset
+            return int(offset)
     raise NotTrueType(f"no {wanted!r} table")
 
 
 def _checksum(data: bytes) -> int:
     padded = data + b"\x00" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+    return int(sum(struct.unpack(f">{len(padded) // 4}I", padded))) & 0xFFFFFFFF

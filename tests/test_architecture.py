@@ -1,0 +1,202 @@
+"""The import rule of docs/architecture.md, read from that page and checked against the code.
+
+Every import in ``letterpress/`` counts: at the top of a module, inside a function, under
+``TYPE_CHECKING``, and module names given as strings (what ``importlib`` is handed).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "letterpress"
+DOC = ROOT / "docs" / "architecture.md"
+MODULE_NAME = re.compile(r"letterpress(\.\w+)+")
+
+HEAVY = ("reportlab", "pikepdf", "pydantic", "PIL", "markdown_it", "pyhanko", "pyphen", "yaml")
+"""Libraries the command line must not load before a command needs them."""
+
+PDF_LIBRARIES = ("reportlab", "pikepdf", "pyhanko", "pypdfium2")
+"""Libraries that read or write PDF; ``check`` needs none of them."""
+
+
+def layers() -> dict[str, int]:
+    """Unit (a subpackage or a top-level module of ``letterpress``) -> its layer, from the
+    table under "The import rule" in docs/architecture.md."""
+    section = DOC.read_text(encoding="utf-8").split("## The import rule", 1)[1]
+    found: dict[str, int] = {}
+    for row in re.finditer(r"^\| (\d+) [^|]*\| ([^|]+) \|$", section, re.MULTILINE):
+        for unit in re.findall(r"`([\w]+)`", row.group(2)):
+            found[unit] = int(row.group(1))
+    return found
+
+
+def unit_of(module: str) -> str:
+    """``letterpress.layout.text`` -> ``layout``; ``letterpress`` -> ``__init__``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported(path: Path) -> set[str]:
+    """Every ``letterpress`` module that the file at ``path`` imports, in any way."""
+    text = path.read_text(encoding="utf-8")
+    return imports_in(text, module_name(path), path.name == "__init__.py")
+
+
+def imports_in(text: str, here: str, is_package: bool) -> set[str]:
+    """Every ``letterpress`` module that source ``text`` of module ``here`` imports."""
+    package = here if is_package else here.rpartition(".")[0]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names.add(base)
+            # ``from letterpress import geometry`` imports the module letterpress.geometry.
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # kept below only when it names a module
+    return {name for name in names if _is_module(name)}
+
+
+def _is_module(name: str) -> bool:
+    if not MODULE_NAME.fullmatch(name) and name != "letterpress":
+        return False
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def edges() -> list[tuple[str, str, str]]:
+    """(importing file, its unit, imported unit) for every import between two units."""
+    return [
+        (str(path.relative_to(ROOT)), *edge)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for edge in unit_edges(module_name(path), imported(path))
+    ]
+
+
+def unit_edges(here: str, names: set[str]) -> list[tuple[str, str]]:
+    return [
+        (unit_of(here), unit_of(name))
+        for name in sorted(names)
+        if unit_of(name) != unit_of(here) and name != "letterpress"
+    ]
+
+
+def against_rule(here: str, there: str) -> bool:
+    rank = layers()
+    return rank[there] > rank[here] or (rank[there] == rank[here] and rank[here] != 0)
+
+
+def units() -> set[str]:
+    found = {p.stem for p in PACKAGE.glob("*.py")}
+    found |= {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    return found
+
+
+def test_the_rule_places_every_package_and_module() -> None:
+    unplaced = units() - set(layers())
+    assert not unplaced, f"add {sorted(unplaced)} to the import rule in docs/architecture.md"
+    assert not set(layers()) - units(), "the import rule names a unit that does not exist"
+
+
+def test_no_import_goes_to_a_later_stage_or_a_sibling() -> None:
+    rank = layers()
+    wrong = sorted({
+        f"{path}: {here} (layer {rank[here]}) imports {there} (layer {rank[there]})"
+        for path, here, there in edges()
+        if against_rule(here, there)
+    })
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_packages_import_each_other_in_a_circle() -> None:
+    graph: dict[str, set[str]] = {}
+    for _, here, there in edges():
+        graph.setdefault(here, set()).add(there)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for step in graph.get(start, ()):
+            if step == goal or (step not in seen and reaches(step, goal, seen | {step})):
+                return True
+        return False
+
+    circles = sorted(unit for unit in graph if reaches(unit, unit, {unit}))
+    assert not circles, f"these units import themselves through others: {circles}"
+
+
+def test_the_rule_catches_imports_against_it() -> None:
+    # The checks above would pass on code they cannot read; this shows they read every form.
+    probe = (
+        "from typing import TYPE_CHECKING\n"
+        "from letterpress import geometry\n"
+        "from . import words\n"
+        "if TYPE_CHECKING:\n    from letterpress.layout.page import Node\n"
+        "def f():\n    from letterpress import batch\n"
+        "HOME = 'letterpress.finish.sign'\n"
+    )
+    found = imports_in(probe, "letterpress.reading.probe", is_package=False)
+    assert found >= {"letterpress.geometry", "letterpress.reading.words",
+                     "letterpress.layout.page", "letterpress.batch", "letterpress.finish.sign"}
+    wrong = {there for here, there in unit_edges("letterpress.reading.probe", found)
+             if against_rule(here, there)}
+    assert wrong == {"layout", "batch", "finish"}
+
+
+@pytest.mark.parametrize("unit", sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py")))
+def test_every_subpackage_imports_as_a_module(unit: str) -> None:
+    assert isinstance(importlib.import_module(f"letterpress.{unit}"), types.ModuleType)
+
+
+def loaded_after(code: str) -> list[str]:
+    """The libraries of ``HEAVY`` and ``PDF_LIBRARIES`` a fresh interpreter has loaded after
+    running ``code``."""
+    probe = (
+        f"import sys\n{code}\n"
+        f"print('LOADED', *(m for m in {sorted(set(HEAVY + PDF_LIBRARIES))!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return done.stdout.splitlines()[-1].split()[1:]
+
+
+def test_the_command_line_loads_no_heavy_library_to_start() -> None:
+    assert loaded_after("import letterpress.cli") == []
+    assert loaded_after("import letterpress") == []
+
+
+def test_help_loads_no_heavy_library() -> None:
+    code = (
+        "from letterpress.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "for command in ('build', 'check', 'mail', 'verify'):\n"
+        "    try:\n        main([command, '--help'])\n    except SystemExit:\n        pass"
+    )
+    assert loaded_after(code) == []
+
+
+def test_check_loads_no_pdf_library() -> None:
+    letter = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
+    code = f"from letterpress.cli import main\nassert main(['check', {str(letter)!r}]) == 0"
+    loaded = loaded_after(code)
+    assert not set(loaded) & set(PDF_LIBRARIES), loaded

@@ -31,9 +31,9 @@ from structure_reader import (
 )
 
 import letterpress
-from letterpress.labels import labels, long_date, short_date
-from letterpress.reading.merge import count, expand
+from letterpress.labels import label_set, labels, long_date, short_date
 from letterpress.model import Letter
+from letterpress.reading.merge import count, expand
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,11 @@ def vocabulary(letter: Letter) -> set[str]:
     strings = list(_strings(letter.model_dump()))
     if letter.recipient is not None:
         strings += letter.recipient.lines
-    words_in = labels(letter.language)
-    strings += [str(v) for v in vars(words_in).values() if isinstance(v, str)]
+    for words_in in (labels(letter.language), label_set(letter.language, letter.label_languages)):
+        for value in vars(words_in).values():
+            if isinstance(value, str):
+                # A bilingual label may break after its "/", and reads with a space there.
+                strings += [value, value.replace("/", "/ ")]
     strings += [short_date(letter.date, letter.language), long_date(letter.date, letter.language)]
     for text in strings:
         # Markdown escapes (a merge escapes the values it fills in) and hard breaks.

@@ -244,6 +244,9 @@ def test_a_logo_that_cannot_be_decoded_names_the_letter_and_line(tmp_path: Path)
         letterpress.render(letterpress.load(path))
     (problem,) = caught.value.problems
     assert str(problem).startswith(f"{path}:{line_of(path, 'logo:')}: letterhead.logo: ")
+    # check decodes it as layout would, without typesetting
+    (found,) = letterpress.check([path]).outcomes[0].problems
+    assert found == problem
 
 
 def test_layout_keeps_its_own_guard_against_decompression_bombs(tmp_path: Path) -> None:

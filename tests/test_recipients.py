@@ -167,7 +167,8 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
     """Exit status, standard output and standard error of the command line."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([*argv, "-j", "2"])
+        # The letters use the repository's letterhead, outside their temporary folder.
+        status = main([*argv, "-j", "2", "--root", "/"])
     return status, out.getvalue(), err.getvalue()
 
 

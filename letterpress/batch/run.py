@@ -26,11 +26,13 @@ from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.options import Options
+from letterpress.output import remove_leftovers
 from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 if TYPE_CHECKING:
+    from letterpress.model import Letter
     from letterpress.reading.merge import Merge
 
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
@@ -94,12 +96,14 @@ def build(
     started = time.perf_counter()
     options = options or Options()
     tracker = _Tracker(
-        Path(out_dir), progress or Silent(), combined, strict=options.strict, duplex=duplex
+        Path(out_dir), progress or Silent(), combined, strict=options.strict,
+        strict_archive=options.strict_archive, duplex=duplex,
     )
     # A proof's marks are meant to cross the print zones: its print file is not preflighted.
     tracker.preflight = not options.show_layout
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
+    remove_leftovers(Path(out_dir))  # temporary files of a build that was killed
     workers = jobs or default_jobs()
     try:
         with _sigterm_as_interrupt():
@@ -151,6 +155,8 @@ class _Plan:
     aborted: bool = False
     settled: bool = False
     built: dict[int, Path] = field(default_factory=dict)
+    listed: set[Path] = field(default_factory=set)
+    """The PDF of every recipient in today's list, built or not: the ones tidying keeps."""
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     addressed: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -168,11 +174,18 @@ class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
     def __init__(
-        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False,
+        self,
+        out: Path | None,
+        progress: Progress,
+        combined: bool,
+        *,
+        strict: bool = False,
+        strict_archive: bool = False,
         duplex: bool = False,
     ) -> None:
         self.out = out
         self.strict = strict
+        self.strict_archive = strict_archive
         self.duplex = duplex
         self.preflight = True
         self.progress = progress
@@ -207,12 +220,16 @@ class _Tracker:
         outcome = plan.outcome
         try:
             letter = load(outcome.source, outcome.warnings)
+            self._inspect(letter, outcome)
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
             self._claim(outcome.source, claimed)
-        except LetterError as exc:
-            outcome.problems.extend(exc.problems)
+        except Exception as exc:  # one letter's failure, whatever it is (LetterError mostly)
+            problems = exc.problems if isinstance(exc, LetterError) else [
+                Problem(outcome.source, None, "", unexpected(exc, "load the letter"))
+            ]
+            outcome.problems.extend(problems)
             outcome.failed = 1
             plan.all_issued = True
             return
@@ -221,6 +238,16 @@ class _Tracker:
         outcome.merge = letter.is_merge
         if self.out is not None:
             plan.folder = self.out / outcome.source.stem if letter.is_merge else self.out
+
+    def _inspect(self, letter: Letter, outcome: Outcome) -> None:
+        """What finishing (and, for ``check``, layout) would refuse, found before any letter
+        of the file is typeset: once per letter file, not once per recipient."""
+        if any(a.file is not None for a in letter.attachments):
+            from letterpress.finish.attachments import check_attachments
+
+            outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
+        if self.out is None:  # a build finds these while typesetting
+            _check_typesetting(letter)
 
     def _claim(self, source: Path, claimed: dict[str, Path]) -> None:
         """Two letter files with one name would write the same PDF: the second one fails."""
@@ -252,9 +279,11 @@ class _Tracker:
         if plan.outcome.merge and plan.folder is not None:
             with contextlib.suppress(OSError):  # writing each letter will say what is wrong
                 plan.lock = FolderLock(plan.folder)
+            remove_leftovers(plan.folder)
         try:
             for entry in plan.merge or ():
                 plan.issued += 1
+                plan.listed.add(folder / f"{entry.stem}.pdf")
                 if isinstance(entry, Rejected):
                     self._record(Result(plan.number, entry.index, None, entry.problems))
                     continue
@@ -272,6 +301,10 @@ class _Tracker:
         except LetterError as exc:
             # The recipients file went bad while it was read (changed on disk?).
             plan.outcome.problems.extend(exc.problems)
+            plan.aborted = True
+        except Exception as exc:  # the letters of the other files are still built
+            message = unexpected(exc, "read the recipients")
+            plan.outcome.problems.append(Problem(plan.outcome.source, None, "", message))
             plan.aborted = True
 
     def deliver(self, result: Result) -> None:
@@ -338,7 +371,8 @@ class _Tracker:
             return
         if plan.lock is None or plan.lock.alone():
             # Another build writing here now would have its new letters taken for old ones.
-            _remove_stale(plan.folder, set(plan.outcome.outputs))
+            # A recipient whose letter failed today (a full disk) keeps the one built before.
+            _remove_stale(plan.folder, plan.listed)
         self.release(plan)
         if self.combined and plan.outcome.outputs:
             self._combine(plan)
@@ -379,6 +413,34 @@ class _Tracker:
         outcome.warnings.extend(found)
         outcome.combined = target
         outcome.manifest = manifest_path(target)
+
+
+def _check_typesetting(letter: Letter) -> None:
+    """What layout would refuse, found by ``check`` without typesetting: characters the fonts
+    cannot show, a logo or signature image that cannot be decoded or shows nothing."""
+    from letterpress import body
+    from letterpress import geometry as g
+    from letterpress.fonts import font_set
+    from letterpress.layout.glyphs import check_glyphs
+    from letterpress.layout.images import picture
+
+    check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
+    source = letter.source
+    head = letter.letterhead
+    where: Path | None
+    if head.logo is not None:
+        if head.source is not None:  # a letterhead file is named by itself
+            where, line, field = head.source, None, "logo"
+        else:
+            where, field = (source.path if source else None), "letterhead.logo"
+            line = source.line_of(field) if source else None
+        picture(head.logo, where, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
+    for number, person in enumerate(letter.signatories):
+        if person.signature is not None:
+            field = f"signatories.{number}.signature"
+            line = source.line_of(field) if source else None
+            where = source.path if source else None
+            picture(person.signature, where, field, line, g.SIGNATURE_BOX)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

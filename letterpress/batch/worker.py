@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.model import Letter
 from letterpress.options import Options
 
@@ -115,11 +115,8 @@ def run(job: Job, options: Options) -> Result:
         return Result(job.plan, job.index, None, problems, tuple(warnings))
     except OSError as exc:
         return _failed(job, f"cannot write {job.target}: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must cost one letter, not the batch
-        return _failed(
-            job, f"could not build the letter ({type(exc).__name__}: {exc}); this is a bug in "
-            "letterpress: please report it with the letter",
-        )
+    except (Exception, MemoryError) as exc:  # a bug must cost one letter, not the batch
+        return _failed(job, unexpected(exc))
     return Result(job.plan, job.index, job.target, (), tuple(warnings))
 
 

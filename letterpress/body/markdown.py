@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -128,6 +129,16 @@ def _align(style: str | int | float) -> Align:
     return "left"
 
 
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Targets a letter may link to. A relative path, smb:// or file:// means something else on
+every reader's computer, and a reader cannot see where such a link would take them."""
+
+
+def href_of(target: str) -> str:
+    """``target`` when a letter may link to it, else an empty string."""
+    return target if urlsplit(target).scheme.lower() in LINK_SCHEMES else ""
+
+
 def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
     """The spans of an inline node, from its flat tokens: markup opens and closes a style."""
     spans: list[Span] = []
@@ -138,7 +149,7 @@ def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
     while pending:
         token = pending.pop()
         kind = token.type
-        href = links[-1] if links else None
+        href = (links[-1] or None) if links else None
         lang = next((tag for tag in reversed(languages) if tag), None)
         if kind in ("text", "code_inline", "html_inline"):
             spans.append(Span(token.content, bold > 0, italic > 0, href, lang))
@@ -155,7 +166,8 @@ def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
         elif kind in ("em_open", "em_close"):
             italic += 1 if kind == "em_open" else -1
         elif kind == "link_open":
-            links.append(str(token.attrs["href"]))
+            # An empty target: the text prints, but is no link (see ``linkable``).
+            links.append(href_of(str(token.attrs["href"])))
         elif kind == "link_close" and links:
             links.pop()
         elif token.children:  # an image prints its description

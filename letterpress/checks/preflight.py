@@ -93,13 +93,17 @@ def preflight_bytes(
 
     path = Path(path)
     findings = _file_size(data, path, max_bytes) if max_bytes is not None else []
+    if b"%PDF-" not in data[:1024]:
+        return [*findings, Finding(path, "not a PDF (it does not begin with %PDF-); name a PDF")]
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
         return [*findings, Finding(path, "the file needs a password to open; "
                                          "save it without a password or encryption")]
     except pikepdf.PdfError as exc:
-        return [*findings, Finding(path, f"not a readable PDF ({exc}); export it again")]
+        # qpdf starts its message with the stream's name, which here is a memory buffer.
+        detail = str(exc).rsplit(": ", 1)[-1].strip() or "unreadable"
+        return [*findings, Finding(path, f"not a readable PDF ({detail}); export it again")]
     with pdf:
         findings += _version(pdf, path)
         findings += _encryption(pdf, path)

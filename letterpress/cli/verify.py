@@ -7,6 +7,8 @@ import argparse
 TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from letterpress.checks.verify import SignatureCheck, Verification
 
 
@@ -72,18 +74,37 @@ def describe(result: Verification, *, require_signature: bool = False) -> list[s
 
 def _signature(check: SignatureCheck) -> list[str]:
     when = (
-        f"{check.signing_time:%Y-%m-%d %H:%M:%S %Z} (the signer's clock)"
-        if check.signing_time
-        else "unknown"
+        f"{_time(check.signing_time)} (the signer's clock)" if check.signing_time else "unknown"
     )
+    role = " (certifies the letter)" if check.certifies else ""
+    lines = [f"  signature {check.field}: {check.signer or 'unknown signer'}{role}"]
+    if check.level:
+        lines.append(f"    level:   PAdES {check.level}")
+    lines.append(f"    signed:  {when}")
+    if check.timestamp is not None:
+        lines.append(
+            f"    timestamp: {_time(check.timestamp)} by {check.timestamp_authority or 'unknown'}"
+        )
+    for moment, authority in check.archive_timestamps:
+        lines.append(f"    document timestamp: {_time(moment)} by {authority or 'unknown'}")
+    if check.level:
+        offline = (
+            "yes, the file carries the data to validate it"
+            if check.offline
+            else f"no, {check.offline_problem}"
+        )
+        lines.append(f"    offline: {offline}")
     return [
-        f"  signature {check.field}: {check.signer or 'unknown signer'}",
-        f"    signed:  {when}",
+        *lines,
         f"    intact:  {_yes(check.intact)}   valid: {_yes(check.valid)}   "
         f"trusted: {_yes(check.trusted)}",
         f"    covers:  {check.coverage}",
         *(f"    problem: {problem}" for problem in check.problems),
     ]
+
+
+def _time(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S %Z}" if moment is not None else "unknown"
 
 
 def _pdfa(result: Verification) -> str:

@@ -402,18 +402,36 @@ def _mend_annotation(annot: pikepdf.Dictionary) -> bool:
     return True
 
 
-def is_allowed_action(action: pikepdf.Dictionary, depth: int = 0) -> bool:
-    """Whether an action and every action chained after it are allowed in PDF/A-2."""
-    kind = str(action.get("/S", ""))
-    if depth > 32 or kind in FORBIDDEN_ACTIONS:
-        return False
-    if kind == "/Named" and str(action.get("/N", "")) not in ALLOWED_NAMED_ACTIONS:
-        return False
-    following: object = action.get("/Next")
-    if isinstance(following, Dictionary):
-        following = [following]
-    if isinstance(following, (Array, list)):
-        return all(is_allowed_action(a, depth + 1) for a in following if isinstance(a, Dictionary))
+MAX_ACTIONS = 1_000
+"""Actions chained after one another (``/Next``) that are looked at; more is refused."""
+
+
+def is_allowed_action(action: pikepdf.Dictionary) -> bool:
+    """Whether an action and every action chained after it are allowed in PDF/A-2.
+
+    The chain is a graph in a hostile file (an action listing itself twice under /Next):
+    each action is looked at once, and at most ``MAX_ACTIONS`` of them.
+    """
+    seen: set[tuple[int, int]] = set()
+    pending = [action]
+    looked = 0
+    while pending:
+        current = pending.pop()
+        if current.is_indirect:
+            if current.objgen in seen:
+                continue
+            seen.add(current.objgen)
+        looked += 1
+        kind = str(current.get("/S", ""))
+        if looked > MAX_ACTIONS or kind in FORBIDDEN_ACTIONS:
+            return False
+        if kind == "/Named" and str(current.get("/N", "")) not in ALLOWED_NAMED_ACTIONS:
+            return False
+        following = current.get("/Next")
+        if isinstance(following, Dictionary):
+            pending.append(following)
+        elif isinstance(following, Array):
+            pending.extend(a for a in following if isinstance(a, Dictionary))
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -63,8 +63,16 @@ class FontSet:
         return _width(text, font, size)
 
     def missing(self, text: str, bold: bool = False, italic: bool = False) -> str | None:
-        """The first character of ``text`` the style cannot show, or None."""
-        covered = _coverage(self.name(bold, italic))
+        """The first character of ``text`` the style cannot show, or None. The font's cmap is
+        read without ReportLab, so ``check`` finds missing characters without loading it."""
+        from letterpress.fonts.dehint import NotTrueType
+        from letterpress.fonts.metrics import advances
+
+        covered: Collection[int]
+        try:
+            covered = advances(self.files[_style(bold, italic)].path).per_char.keys()
+        except (OSError, NotTrueType):
+            covered = _coverage(self.name(bold, italic))
         for char in text:
             if ord(char) not in covered and char not in "\n\t\r":
                 return char
@@ -144,7 +152,9 @@ def _register(key: FileKey, source: Path | None) -> str:
         return name
     try:
         font = TTFont(name, io.BytesIO(_embeddable(data)))
-    except (TTFError, OSError, ValueError) as exc:
+    except MemoryError:
+        raise
+    except (TTFError, OSError, ValueError, Exception) as exc:  # struct.error on damaged data
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None

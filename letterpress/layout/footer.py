@@ -59,7 +59,9 @@ def labelled(label: str) -> str:
 def _web_link(web: str) -> str | None:
     if not web:
         return None
-    return web if "://" in web else f"https://{web}"
+    if "://" not in web:
+        return f"https://{web}"
+    return web if web.split("://", 1)[0].lower() in ("http", "https") else None
 
 
 def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]:

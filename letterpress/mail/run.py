@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from letterpress.batch import Outcome, Report, letter_files
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.mail.addresses import Mailbox, parse_mailbox, resolve
 from letterpress.mail.ledger import Ledger, Record
 from letterpress.mail.message import Composed, compose, subject_of
@@ -96,8 +96,13 @@ def _one_file(
                 _one_message(outcome, name, item, out, sender, courier, options)
             except LetterError as exc:
                 outcome.problems.extend(_located(exc.problems, where))
+            except Exception as exc:  # a bug must cost one letter, not the run
+                failed = Problem(outcome.source, None, "", unexpected(exc))
+                outcome.problems.extend(_located([failed], where))
     except LetterError as exc:
         outcome.problems.extend(exc.problems)
+    except Exception as exc:  # the other letter files are still mailed
+        outcome.problems.append(Problem(outcome.source, None, "", unexpected(exc, "load it")))
 
 
 def _messages(outcome: MailOutcome, letter: Letter) -> Iterator[tuple[str, Letter, str]]:

@@ -287,6 +287,11 @@ class Letterhead(Strict):
         description="The sentence that the document is approved electronically, by language "
         "(se: required; nb, nn, en: replaces letterpress's own)",
     )
+    language: Language | None = Field(
+        None,
+        description="Language of the letterhead's own texts (name, unit, addresses), so a "
+        "letter in another language marks them for screen readers",
+    )
     source: Path | None = Field(None, exclude=True, description="The file it was read from")
 
     def approval_sentence(self, language: str) -> str:

@@ -199,7 +199,8 @@ def test_unsigned_broken_and_foreign_files_give_results_not_tracebacks(
     trust = [pki_dir / "ca.pem"]
     unsigned = verify(files["unsigned"], trust)
     assert unsigned.signatures == () and unsigned.error is None
-    assert unsigned.pdfa_meets is True and not unsigned.ok
+    assert unsigned.pdfa_meets is True and unsigned.ok, "unsigned, and meets its claim"
+    assert not unsigned.passes(require_signature=True)
 
     assert verify(files["not_pdf"], trust).error == "not a PDF file"
     assert "cannot read" in (verify(pki_dir / "missing.pdf", trust).error or "")
@@ -297,9 +298,10 @@ def test_command_fails_when_any_file_fails(files: dict[str, Path], pki_dir: Path
     assert "not signed" in blocks[str(files["unsigned"])]
     assert "error: not a PDF file" in blocks[str(files["not_pdf"])]
     assert "does NOT meet it" in blocks[str(files["false_claim"])]
+    assert blocks[str(files["unsigned"])].startswith(f"{files['unsigned']}: OK")
     assert "100 bytes were appended after signing" in blocks[str(files["appended"])]
     assert "FAILED" in blocks[str(files["forged_field"])].splitlines()[0]
-    assert "verified 8, failed 7" in result.stdout
+    assert "verified 8, failed 6" in result.stdout
 
 
 def test_command_without_trust_reports_untrusted(files: dict[str, Path]) -> None:

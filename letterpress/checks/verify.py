@@ -1,4 +1,5 @@
-"""Checking finished letters: are the signatures intact, valid and trusted, and is the PDF/A real?
+"""Checking finished letters: are the signatures intact, valid and trusted, and are the PDF/A and
+PDF/UA claims real?
 
 ``verify(path, trust)`` never raises for a bad PDF: a damaged, unsigned or non-PDF file gives a
 ``Verification`` that says what is wrong. Only unusable ``trust`` files raise ``LetterError``,
@@ -87,6 +88,11 @@ class Verification:
     pdfa_problems: tuple[str, ...] = ()
     error: str | None = None
     """Why the file could not be checked at all (not a PDF, damaged, unreadable)."""
+    pdfua_claim: str | None = None
+    """The PDF/UA part the file's XMP metadata claims, e.g. ``PDF/UA-1``; None if none."""
+    pdfua_meets: bool | None = None
+    """Whether the file meets its PDF/UA claim; None when it claims none."""
+    pdfua_problems: tuple[str, ...] = ()
 
     @property
     def signed(self) -> bool:
@@ -94,13 +100,18 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """Every check passed: readable, signed, every signature good, PDF/A claim met."""
+        """Every check passed: readable, every signature (if any) good, the PDF/A and PDF/UA
+        claims met. An unsigned letter that meets its claims is ok; see ``passes``."""
         return (
             self.error is None
-            and self.signed
             and all(s.ok for s in self.signatures)
             and self.pdfa_meets is not False
+            and self.pdfua_meets is not False
         )
+
+    def passes(self, *, require_signature: bool = False) -> bool:
+        """``ok``, and signed as well when ``require_signature``."""
+        return self.ok and (self.signed or not require_signature)
 
 
 def verify(path: Path, trust: list[Path]) -> Verification:
@@ -120,7 +131,18 @@ def verify(path: Path, trust: list[Path]) -> Verification:
         return Verification(path, error="not a PDF file")
     signatures, error = _signatures(data, roots)
     claim, meets, pdfa_problems = _pdfa(data, _countersigned(signatures))
-    return Verification(path, signatures, claim, meets, pdfa_problems, error)
+    ua_claim, ua_meets, ua_problems = _pdfua(data)
+    return Verification(
+        path,
+        signatures,
+        claim,
+        meets,
+        pdfa_problems,
+        error,
+        pdfua_claim=ua_claim,
+        pdfua_meets=ua_meets,
+        pdfua_problems=ua_problems,
+    )
 
 
 # -- trust ------------------------------------------------------------------------------------
@@ -340,3 +362,40 @@ def _pdfa_claim(data: bytes) -> str | None:
         # No readable metadata is no claim; the signature check reports the damage.
         return None
     return status.upper() or None
+
+
+# -- PDF/UA -----------------------------------------------------------------------------------
+
+
+def _pdfua(data: bytes) -> tuple[str | None, bool | None, tuple[str, ...]]:
+    """The file's PDF/UA claim, whether it meets it (page-validation's PDF/UA-1 profile), and
+    why not."""
+    part = _pdfua_part(data)
+    if part is None:
+        return None, None, ()
+    label = f"PDF/UA-{part}"
+    if part != "1":
+        return label, None, (f"{label} cannot be checked by this version of letterpress",)
+    import page
+
+    try:
+        report = page.validate_pdf_bytes(data, profile=page.ValidationProfile.PDF_UA_1)
+    except page.PageError as exc:
+        return label, False, (f"cannot be checked: {_describe(exc)}",)
+    reasons = tuple(f"{f.rule_id}: {f.message}" for f in report.failures[:MAX_PDFA_FAILURES])
+    return label, report.is_compliant, reasons
+
+
+def _pdfua_part(data: bytes) -> str | None:
+    """The pdfuaid:part of the XMP metadata, e.g. ``1``; None if absent."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            part = pdf.open_metadata().get("pdfuaid:part")
+    except Exception:
+        # No readable metadata is no claim; the signature check reports the damage.
+        return None
+    if part is None:
+        return None
+    return str(part).strip() or None

@@ -22,7 +22,7 @@ COMMANDS = {
     "watch": "build a letter and rebuild it on every save, until Ctrl-C",
     "schema": "print the JSON Schema of the letter format, for editors",
     "new": "write a skeleton letter NAME.yaml that builds as it stands",
-    "verify": "check the signatures and PDF/A status of finished letters",
+    "verify": "check the signatures and the PDF/A and PDF/UA claims of finished letters",
     "preflight": "check PDFs for central print and digital mailboxes",
 }
 """Every subcommand and the line ``letterpress --help`` shows for it."""

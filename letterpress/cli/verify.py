@@ -1,4 +1,4 @@
-"""``letterpress verify``: the signature and PDF/A status of finished letters."""
+"""``letterpress verify``: the signatures and the PDF/A and PDF/UA claims of finished letters."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a CA certificate to trust (may be given more than once); without it no "
         "signature counts as trusted",
     )
+    parser.add_argument(
+        "--require-signature",
+        action="store_true",
+        help="an unsigned file fails (by default an unsigned letter that meets its PDF/A and "
+        "PDF/UA claims passes)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -40,24 +46,29 @@ def run(args: argparse.Namespace) -> int:
         report.problems(exc.problems)
         return 2
     results = [verify(Path(p), trust) for p in args.paths]
+    required = args.require_signature
     for result in results:
-        print("\n".join(describe(result)))
-    failed = sum(not r.ok for r in results)
+        print("\n".join(describe(result, require_signature=required)))
+    failed = sum(not r.passes(require_signature=required) for r in results)
     print(f"verified {len(results)}, failed {failed}")
     return 0 if failed == 0 else 1
 
 
-def describe(result: Verification) -> list[str]:
+def describe(result: Verification, *, require_signature: bool = False) -> list[str]:
     """The lines printed for one file."""
-    lines = [f"{result.path}: {'OK' if result.ok else 'FAILED'}"]
+    passed = result.passes(require_signature=require_signature)
+    lines = [f"{result.path}: {'OK' if passed else 'FAILED'}"]
     if result.error is not None:
         return [*lines, f"  error: {result.error}"]
     if not result.signatures:
-        lines.append("  signature: none (the file is not signed)")
+        required = " and --require-signature was given" if require_signature else ""
+        lines.append(f"  signature: none (the file is not signed{required})")
     for signature in result.signatures:
         lines.extend(_signature(signature))
     lines.append(_pdfa(result))
     lines.extend(f"    {problem}" for problem in result.pdfa_problems)
+    lines.append(_pdfua(result))
+    lines.extend(f"    {problem}" for problem in result.pdfua_problems)
     return lines
 
 
@@ -103,6 +114,15 @@ def _pdfa(result: Verification) -> str:
         return f"  PDF/A: claims {result.pdfa_claim}, not checked"
     verdict = "meets it" if result.pdfa_meets else "does NOT meet it"
     return f"  PDF/A: claims {result.pdfa_claim}, {verdict}"
+
+
+def _pdfua(result: Verification) -> str:
+    if result.pdfua_claim is None:
+        return "  PDF/UA: none claimed"
+    if result.pdfua_meets is None:
+        return f"  PDF/UA: claims {result.pdfua_claim}, not checked"
+    verdict = "meets it" if result.pdfua_meets else "does NOT meet it"
+    return f"  PDF/UA: claims {result.pdfua_claim}, {verdict}"
 
 
 def _yes(value: bool) -> str:

@@ -68,7 +68,7 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
         "post_address": _NB.post_address, "visit_address": _NB.visit_address,
         "phone": _NB.phone, "email": _NB.email, "web": _NB.web, "org_number": _NB.org_number,
         "account": _NB.account, "fonts": "Skrifter", "colour": "Farge",
-        "approval_text": "Tekst om elektronisk godkjenning",
+        "approval_text": "Tekst om elektronisk godkjenning", "language": "Språk",
     },
     ApprovalText: {"nb": "Bokmål", "nn": "Nynorsk", "en": "Engelsk", "se": "Nordsamisk"},
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},

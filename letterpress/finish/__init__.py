@@ -22,7 +22,9 @@ from letterpress.errors import Problem
 from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
-from letterpress.finish.tags import write_structure
+from letterpress.finish.subsets import tag_subsets
+from letterpress.finish.tags import tag_appended_pages, write_structure
+from letterpress.labels import labels
 from letterpress.layout.painter import Painted
 from letterpress.model import Letter
 from letterpress.options import Options
@@ -42,6 +44,8 @@ def finish(
         archivable = True
         if files:
             archivable = _append(pdf, files, letter, options, warnings)
+            tag_appended_pages(pdf, len(painted.marks), _appended(letter))
+        tag_subsets(pdf)
         if options.pdfa and archivable:
             tagged_only = not files
             make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)
@@ -69,6 +73,19 @@ def finish(
     return data
 
 
+def _appended(letter: Letter) -> list[tuple[str, int]]:
+    """For each appended PDF, the alternative text of its pages and how many there are."""
+    words = labels(letter.language)
+    found = []
+    for attachment in letter.attachments:
+        if attachment.file is None:
+            continue
+        with pikepdf.open(attachment.file) as source:
+            count = len(source.pages)
+        # A format for tag_appended_pages: the page label's {n} and {m} are filled in there.
+        title = f"{words.attachments}: {attachment.title}".replace("{", "{{").replace("}", "}}")
+        found.append((f"{title}, {words.page}", count))
+    return found
 def _append(
     pdf: pikepdf.Pdf,
     files: list[Path],

@@ -6,11 +6,10 @@ after every letter with an odd number of pages, so that each letter starts on th
 sheet. The manifest ``x.csv`` beside it lists the letters in print order (file, name, postcode,
 pages, sheets), for checking the run against an envelope machine's count.
 
-Every letter embeds its own font subsets, and subset names (``AAAAAA+LiberationSans``) are only
-unique within one file. Two different subsets under one name in one file are a known cause of
-wrong glyphs on a printer's RIP, which keeps fonts by name; so a subset whose name is taken by
-another font program is renamed with a tag made from its own bytes, and identical fonts are
-stored once.
+Every letter embeds its own font subsets. Two different subsets under one name in one file are a
+known cause of wrong glyphs on a printer's RIP, which keeps fonts by name; every subset's tag is
+made from its font program (``letterpress.finish.subsets``), so one name is one program in the
+print file too, and identical fonts are stored once.
 
 Pages are copied with pikepdf. A source PDF must stay open until the combined file is saved, so
 large merges are joined in groups: each group of letters is saved to a temporary part (sources
@@ -47,8 +46,6 @@ PDF_VERSION = "1.7"
 
 MANIFEST_HEADER = ("file", "name", "postcode", "pages", "sheets")
 _MANIFEST_FIRST_LINE = "\ufeff".encode() + ";".join(MANIFEST_HEADER).encode()
-
-TAG_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -216,24 +213,20 @@ def _saved(pdf: pikepdf.Pdf) -> bytes:
 
 
 def _unique_fonts(pdf: pikepdf.Pdf) -> None:
-    """Rename subsets whose name another font program has; share fonts that are identical."""
+    """Tag every subset by its font program; share fonts that are identical."""
+    from letterpress.finish.subsets import tag_subsets
+
+    tag_subsets(pdf)
     by_content: dict[bytes, Any] = {}
-    by_name: dict[str, bytes] = {}
     for fonts in _font_dictionaries(pdf):
         for key in list(fonts.keys()):
             font = fonts[key]
             digest = _font_digest(font)
             if digest is None:
                 continue
-            same = by_content.get(digest)
-            if same is not None:
+            same = by_content.setdefault(digest, font)
+            if same is not font:
                 fonts[key] = same  # the identical font, stored once
-                continue
-            name = str(font.get("/BaseFont", ""))
-            if by_name.setdefault(name, digest) != digest:
-                name = _retag(font, digest, by_name)
-                by_name[name] = digest
-            by_content[digest] = font
 
 
 def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
@@ -314,29 +307,3 @@ def _descriptor(font: Any) -> Any:
         descendants = font.get("/DescendantFonts")
         return descendants[0].get("/FontDescriptor") if descendants else None
     return font.get("/FontDescriptor")
-
-
-def _retag(font: Any, digest: bytes, taken: dict[str, bytes]) -> str:
-    """Give ``font`` a subset tag made from its content, one that no other font has."""
-    import pikepdf
-
-    old = str(font.BaseFont)
-    for attempt in range(1000):
-        seed = hashlib.sha256(digest + attempt.to_bytes(2, "big")).digest()
-        tag = "".join(TAG_LETTERS[b % 26] for b in seed[:6])
-        name = _tagged(old, tag)
-        if taken.get(name, digest) == digest:
-            break
-    font.BaseFont = pikepdf.Name(name)
-    for descendant in font.get("/DescendantFonts") or []:
-        descendant.BaseFont = pikepdf.Name(_tagged(str(descendant.BaseFont), tag))
-    descriptor = _descriptor(font)
-    if descriptor is not None and "/FontName" in descriptor:
-        descriptor.FontName = pikepdf.Name(_tagged(str(descriptor.FontName), tag))
-    return name
-
-
-def _tagged(name: str, tag: str) -> str:
-    """``name`` with its subset tag (if it has one) replaced by ``tag``."""
-    prefix = _subset_prefix(name)
-    return f"/{tag}+{name.lstrip('/').removeprefix(prefix)}" if prefix else name

@@ -233,6 +233,8 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
     """The /Font resource dictionary of every page, form XObject and annotation appearance."""
     import pikepdf
 
+    from letterpress.finish.attachments import first_visit
+
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
         stack = [page.obj.get("/Resources")]
@@ -245,23 +247,14 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
                 stack.extend(state.get("/Resources") for state in normal.values())
         while stack:
             resources = stack.pop()
-            if resources is None or _visited(resources, seen):
+            if resources is None or not first_visit(resources, seen):
                 continue
             fonts = resources.get("/Font")
-            if fonts is not None and not _visited(fonts, seen):
+            if fonts is not None and first_visit(fonts, seen):
                 yield fonts
             for xobject in (resources.get("/XObject") or {}).values():
-                if xobject.get("/Subtype") == "/Form" and not _visited(xobject, seen):
+                if xobject.get("/Subtype") == "/Form" and first_visit(xobject, seen):
                     stack.append(xobject.get("/Resources"))
-
-
-def _visited(obj: Any, seen: set[tuple[int, int]]) -> bool:
-    if not obj.is_indirect:
-        return False
-    if obj.objgen in seen:
-        return True
-    seen.add(obj.objgen)
-    return False
 
 
 def _subset_prefix(name: str) -> str:

@@ -257,26 +257,18 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
                     stack.append(xobject.get("/Resources"))
 
 
-def _subset_prefix(name: str) -> str:
-    """``AAAAAA+`` of ``/AAAAAA+LiberationSans``, or empty for a font that is no subset."""
-    tag, plus, _ = name.lstrip("/").partition("+")
-    return tag + plus if plus and len(tag) == 6 and tag.isalpha() and tag.isupper() else ""
-
-
 def _font_digest(font: Any) -> bytes | None:
     """What makes two embedded subset fonts the same font; None for other fonts."""
-    name = str(font.get("/BaseFont", ""))
-    prefix = _subset_prefix(name)
-    descriptor = _descriptor(font)
-    if not prefix or descriptor is None:
+    from letterpress.finish.subsets import FONT_PROGRAMS, SUBSET_NAME, font_descriptor
+
+    subset = SUBSET_NAME.match(str(font.get("/BaseFont", "")))
+    found = font_descriptor(font)
+    if subset is None or found is None:
         return None
-    program = next(
-        (descriptor[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor),
-        None,
-    )
+    program = next((found[k] for k in FONT_PROGRAMS if k in found), None)
     if program is None:
         return None
-    digest = hashlib.sha256(name.lstrip("/").removeprefix(prefix).encode())
+    digest = hashlib.sha256(subset.group(1).encode())
     digest.update(program.read_raw_bytes())
     to_unicode = font.get("/ToUnicode")
     if to_unicode is not None:
@@ -293,10 +285,3 @@ def _unparsed(value: Any) -> bytes:
     if isinstance(value, pikepdf.Object):
         return value.unparse(resolved=True)
     return repr(value).encode()
-
-
-def _descriptor(font: Any) -> Any:
-    if font.get("/Subtype") == "/Type0":
-        descendants = font.get("/DescendantFonts")
-        return descendants[0].get("/FontDescriptor") if descendants else None
-    return font.get("/FontDescriptor")

@@ -94,8 +94,6 @@ def build(
     on the front of a sheet). Ctrl-C or SIGTERM stops the build cleanly: files already
     written are complete, and the report says ``interrupted``.
     """
-    from letterpress.batch import pool
-
     started = time.perf_counter()
     options = options or Options()
     tracker = _Tracker(
@@ -107,20 +105,10 @@ def build(
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     remove_leftovers(Path(out_dir))  # temporary files of a build that was killed
-    workers = jobs or default_jobs()
-    try:
-        with _sigterm_as_interrupt():
-            pool.execute(tracker.jobs(), options, workers, tracker.total, tracker.deliver)
-    except KeyboardInterrupt:
-        tracker.report.interrupted = True
-        tracker.wrap_up("")
-    except pool.WorkerLost as exc:
-        tracker.wrap_up(f"{exc}; build again to make the letters that are missing")
-    finally:
-        tracker.release()
-        tracker.progress.stop()
-    tracker.report.seconds = time.perf_counter() - started
-    return tracker.report
+    return _execute(
+        tracker, tracker.jobs(), tracker.deliver, options, jobs, started,
+        again="build again to make the letters that are missing",
+    )
 
 
 class Producer(Protocol):
@@ -157,8 +145,6 @@ def produce(
     ``outcome`` makes the outcome of each letter file; ``stopping`` replaces the handling of
     SIGTERM (a ``KeyboardInterrupt`` raised inside it stops the run as Ctrl-C does).
     """
-    from letterpress.batch import pool
-
     started = time.perf_counter()
     options = options or Options()
     tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
@@ -198,17 +184,41 @@ def produce(
             raise KeyboardInterrupt
 
     try:
+        return _execute(
+            tracker, checked(), take, options, jobs, started, stopping,
+            again="run the same command again for the letters that are missing",
+        )
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
+
+
+def _execute(
+    tracker: _Tracker,
+    jobs: Iterator[Job],
+    deliver: Callable[[Result], None],
+    options: Options,
+    workers: int | None,
+    started: float,
+    stopping: AbstractContextManager[object] | None = None,
+    *,
+    again: str,
+) -> Report:
+    """Run ``jobs`` in ``workers`` processes (default: one per CPU) until done, interrupted
+    (Ctrl-C, SIGTERM or ``stopping``) or a worker is lost (``again`` says what to do then);
+    the report of ``tracker``, timed from ``started``."""
+    from letterpress.batch import pool
+
+    try:
         with stopping or _sigterm_as_interrupt():
-            pool.execute(checked(), options, jobs or default_jobs(), tracker.total, take)
+            pool.execute(jobs, options, workers or default_jobs(), tracker.total, deliver)
     except KeyboardInterrupt:
         tracker.report.interrupted = True
         tracker.wrap_up("")
     except pool.WorkerLost as exc:
-        tracker.wrap_up(f"{exc}; run the same command again for the letters that are missing")
+        tracker.wrap_up(f"{exc}; {again}")
     finally:
         tracker.release()
         tracker.progress.stop()
-        shutil.rmtree(kept, ignore_errors=True)
     tracker.report.seconds = time.perf_counter() - started
     return tracker.report
 

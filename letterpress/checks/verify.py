@@ -77,7 +77,7 @@ class SignatureCheck:
 
 @dataclass(frozen=True)
 class Verification:
-    """The signature and PDF/A status of one file."""
+    """The signatures and the PDF/A and PDF/UA status of one file."""
 
     path: Path
     signatures: tuple[SignatureCheck, ...] = ()
@@ -115,14 +115,18 @@ class Verification:
 
 
 def verify(path: Path, trust: list[Path]) -> Verification:
-    """Check every signature in the PDF at ``path`` and its PDF/A claim.
+    """Check every signature in the PDF at ``path`` and its PDF/A and PDF/UA claims.
 
     ``trust`` are CA certificate files (PEM or DER); a signature is trusted only if its
     certificate chains up to one of them. Raises ``LetterError`` only for a ``trust`` file that
     cannot be used.
     """
-    path = Path(path)
-    roots = load_trust(trust)
+    return verify_against(Path(path), load_trust(trust))
+
+
+def verify_against(path: Path, roots: list[Any]) -> Verification:
+    """``verify`` with the CA certificates ``load_trust`` read, so that checking many files
+    reads the trust files once."""
     try:
         data = path.read_bytes()
     except OSError as exc:

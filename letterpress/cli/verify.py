@@ -35,17 +35,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from letterpress.checks.verify import load_trust, verify
+    from letterpress.checks.verify import load_trust, verify_against
     from letterpress.cli import report
     from letterpress.errors import LetterError
 
-    trust = [Path(t) for t in args.trust]
     try:
-        load_trust(trust)
+        roots = load_trust([Path(t) for t in args.trust])
     except LetterError as exc:
         report.problems(exc.problems)
         return 2
-    results = [verify(Path(p), trust) for p in args.paths]
+    results = [verify_against(Path(p), roots) for p in args.paths]
     required = args.require_signature
     for result in results:
         print("\n".join(describe(result, require_signature=required)))

@@ -7,9 +7,11 @@ SvarUt or eDialog instead. ``--allow-exempt`` is the deliberate exception.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from letterpress.errors import LetterError
+from letterpress.filekey import FileKey, file_key
 from letterpress.model import Letter
 
 
@@ -31,10 +33,21 @@ def exempt_pdf(path: Path) -> str | None:
     """The exemption printed on a PDF that letterpress made for an exempt letter, or None.
 
     letterpress prints the label (``Unntatt offentlighet`` and its legal basis) in the reference
-    block of page 1 of every exempt letter; a PDF it made says so in its Producer.
+    block of page 1 of every exempt letter; a PDF it made says so in its Producer. Read once
+    while the file is unchanged: every recipient of a merge appends the same PDF.
     """
+    try:
+        key = file_key(path)
+    except OSError:
+        return None
+    return _exempt_pdf(key)
+
+
+@lru_cache(maxsize=64)
+def _exempt_pdf(key: FileKey) -> str | None:
     import pikepdf
 
+    path = key.path
     try:
         with pikepdf.open(path) as pdf:
             producer = str(pdf.docinfo.get("/Producer", ""))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
-from letterpress.batch.worker import Job, Result
+from letterpress.batch.worker import Job, Result, located
 from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.options import Options
 from letterpress.output import remove_leftovers
@@ -237,9 +237,7 @@ def _taken(path: Path) -> bytes:
 
 
 def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:
-    if not job.where:
-        return tuple(exc.problems)
-    return tuple(replace(p, message=f"{job.where}: {p.message}") for p in exc.problems)
+    return tuple(located(p, job.where) for p in exc.problems)
 
 
 def check(

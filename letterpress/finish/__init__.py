@@ -86,6 +86,8 @@ def _appended(letter: Letter) -> list[tuple[str, int]]:
         title = f"{words.attachments}: {attachment.title}".replace("{", "{{").replace("}", "}}")
         found.append((f"{title}, {words.page}", count))
     return found
+
+
 def _append(
     pdf: pikepdf.Pdf,
     files: list[Path],

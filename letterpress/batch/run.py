@@ -543,28 +543,16 @@ def _check_typesetting(letter: Letter) -> None:
     """What layout would refuse, found by ``check`` without typesetting: characters the fonts
     cannot show, a logo or signature image that cannot be decoded or shows nothing."""
     from letterpress import body
-    from letterpress import geometry as g
     from letterpress.fonts import font_set
     from letterpress.layout.glyphs import check_glyphs
-    from letterpress.layout.images import picture
+    from letterpress.layout.images import logo_picture, signature_picture
 
     check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
-    source = letter.source
-    head = letter.letterhead
-    where: Path | None
-    if head.logo is not None:
-        if head.source is not None:  # a letterhead file is named by itself
-            where, line, field = head.source, None, "logo"
-        else:
-            where, field = (source.path if source else None), "letterhead.logo"
-            line = source.line_of(field) if source else None
-        picture(head.logo, where, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
+    if letter.letterhead.logo is not None:
+        logo_picture(letter.letterhead, letter.source)
     for number, person in enumerate(letter.signatories):
         if person.signature is not None:
-            field = f"signatories.{number}.signature"
-            line = source.line_of(field) if source else None
-            where = source.path if source else None
-            picture(person.signature, where, field, line, g.SIGNATURE_BOX)
+            signature_picture(letter, number)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

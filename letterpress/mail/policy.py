@@ -29,6 +29,27 @@ def refuse_exempt(letter: Letter, allow_exempt: bool) -> None:
     )
 
 
+def refuse_exempt_attachments(letter: Letter, allow_exempt: bool) -> None:
+    """Raise a ``LetterError`` for a letter that appends an exempt letter (see ``exempt_pdf``)
+    unless exempt letters are allowed: the appended letter makes this one exempt too."""
+    if allow_exempt:
+        return
+    for index, item in enumerate(letter.attachments):
+        if item.file is None:
+            continue
+        basis = exempt_pdf(item.file)
+        if basis is not None:
+            path = letter.source.path if letter.source else None
+            line = letter.source.line_of(f"attachments.{index}") if letter.source else None
+            raise LetterError.at(
+                path, line, "attachments",
+                f"the appended {item.file.name} is a letter exempt from public disclosure "
+                f"({basis}), so this letter is too and is not put into ordinary e-mail; send "
+                "it through a secure channel (SvarUt, eDialog), or give --allow-exempt if this "
+                "e-mail may carry it",
+            )
+
+
 def exempt_pdf(path: Path) -> str | None:
     """The exemption printed on a PDF that letterpress made for an exempt letter, or None.
 

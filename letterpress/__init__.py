@@ -2,8 +2,9 @@
 
 The stages, in the one direction data flows::
 
-    load (YAML -> Letter) -> body (Markdown -> blocks) -> layout (pages) -> finish (PDF/A, tags,
-    attachments, signature) -> front ends (cli, batch, mail)
+    load (``reading``: YAML -> Letter) -> body (Markdown -> blocks) -> layout (pages) -> finish
+    (PDF/A, tags, attachments, signature) -> checks (preflight, verify) -> front ends (batch,
+    mail, desktop, cli)
 
 The public API::
 

@@ -280,8 +280,3 @@ def long_date(day: dt.date, language: str) -> str:
     if language == "se":
         return f"{month} {day.day}. b. {day.year}"
     return f"{day.day}. {month} {day.year}"
-
-
-def page_label(language: str, number: int, total: int) -> str:
-    """ "Side 2 av 3" / "Page 2 of 3" / "2 siidu 3 siiddus"."""
-    return LABELS[language].page_of(number, total)

@@ -1,7 +1,7 @@
 """Upper bounds on input, checked before any work starts, so no input can exhaust the machine."""
 
 MAX_INPUT_BYTES = 4 * 1024 * 1024
-"""A letter, letterhead or body file larger than this is refused (a recipients CSV has its own
+"""A letter, letterhead or body file larger than this is refused (a recipients file has its own
 bound, ``MAX_RECIPIENT_FILE_BYTES``)."""
 
 MAX_YAML_NODES = 20_000
@@ -37,7 +37,7 @@ MAX_RECIPIENTS = 200_000
 """Recipients of one mail merge."""
 
 MAX_RECIPIENT_FILE_BYTES = 64 * 1024 * 1024
-"""A recipients CSV; it is read row by row, so only its size on disk is bounded."""
+"""A recipients file (CSV or .xlsx); it is read row by row, so only its size on disk is bounded."""
 
 MAX_WORKBOOK_UNPACKED_BYTES = 512 * 1024 * 1024
 """An .xlsx recipients file unpacked (it is a zip archive): a small file that unpacks to far

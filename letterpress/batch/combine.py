@@ -233,6 +233,8 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
     """The /Font resource dictionary of every page, form XObject and annotation appearance."""
     import pikepdf
 
+    from letterpress.finish.attachments import first_visit
+
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:
         stack = [page.obj.get("/Resources")]
@@ -245,45 +247,28 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
                 stack.extend(state.get("/Resources") for state in normal.values())
         while stack:
             resources = stack.pop()
-            if resources is None or _visited(resources, seen):
+            if resources is None or not first_visit(resources, seen):
                 continue
             fonts = resources.get("/Font")
-            if fonts is not None and not _visited(fonts, seen):
+            if fonts is not None and first_visit(fonts, seen):
                 yield fonts
             for xobject in (resources.get("/XObject") or {}).values():
-                if xobject.get("/Subtype") == "/Form" and not _visited(xobject, seen):
+                if xobject.get("/Subtype") == "/Form" and first_visit(xobject, seen):
                     stack.append(xobject.get("/Resources"))
-
-
-def _visited(obj: Any, seen: set[tuple[int, int]]) -> bool:
-    if not obj.is_indirect:
-        return False
-    if obj.objgen in seen:
-        return True
-    seen.add(obj.objgen)
-    return False
-
-
-def _subset_prefix(name: str) -> str:
-    """``AAAAAA+`` of ``/AAAAAA+LiberationSans``, or empty for a font that is no subset."""
-    tag, plus, _ = name.lstrip("/").partition("+")
-    return tag + plus if plus and len(tag) == 6 and tag.isalpha() and tag.isupper() else ""
 
 
 def _font_digest(font: Any) -> bytes | None:
     """What makes two embedded subset fonts the same font; None for other fonts."""
-    name = str(font.get("/BaseFont", ""))
-    prefix = _subset_prefix(name)
-    descriptor = _descriptor(font)
-    if not prefix or descriptor is None:
+    from letterpress.finish.subsets import FONT_PROGRAMS, SUBSET_NAME, font_descriptor
+
+    subset = SUBSET_NAME.match(str(font.get("/BaseFont", "")))
+    found = font_descriptor(font)
+    if subset is None or found is None:
         return None
-    program = next(
-        (descriptor[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor),
-        None,
-    )
+    program = next((found[k] for k in FONT_PROGRAMS if k in found), None)
     if program is None:
         return None
-    digest = hashlib.sha256(name.lstrip("/").removeprefix(prefix).encode())
+    digest = hashlib.sha256(subset.group(1).encode())
     digest.update(program.read_raw_bytes())
     to_unicode = font.get("/ToUnicode")
     if to_unicode is not None:
@@ -300,10 +285,3 @@ def _unparsed(value: Any) -> bytes:
     if isinstance(value, pikepdf.Object):
         return value.unparse(resolved=True)
     return repr(value).encode()
-
-
-def _descriptor(font: Any) -> Any:
-    if font.get("/Subtype") == "/Type0":
-        descendants = font.get("/DescendantFonts")
-        return descendants[0].get("/FontDescriptor") if descendants else None
-    return font.get("/FontDescriptor")

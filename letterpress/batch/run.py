@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
-from letterpress.batch.worker import Job, Result
+from letterpress.batch.worker import Job, Result, located
 from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.options import Options
 from letterpress.output import remove_leftovers
@@ -94,8 +94,6 @@ def build(
     on the front of a sheet). Ctrl-C or SIGTERM stops the build cleanly: files already
     written are complete, and the report says ``interrupted``.
     """
-    from letterpress.batch import pool
-
     started = time.perf_counter()
     options = options or Options()
     tracker = _Tracker(
@@ -107,20 +105,10 @@ def build(
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
     remove_leftovers(Path(out_dir))  # temporary files of a build that was killed
-    workers = jobs or default_jobs()
-    try:
-        with _sigterm_as_interrupt():
-            pool.execute(tracker.jobs(), options, workers, tracker.total, tracker.deliver)
-    except KeyboardInterrupt:
-        tracker.report.interrupted = True
-        tracker.wrap_up("")
-    except pool.WorkerLost as exc:
-        tracker.wrap_up(f"{exc}; build again to make the letters that are missing")
-    finally:
-        tracker.release()
-        tracker.progress.stop()
-    tracker.report.seconds = time.perf_counter() - started
-    return tracker.report
+    return _execute(
+        tracker, tracker.jobs(), tracker.deliver, options, jobs, started,
+        again="build again to make the letters that are missing",
+    )
 
 
 class Producer(Protocol):
@@ -157,8 +145,6 @@ def produce(
     ``outcome`` makes the outcome of each letter file; ``stopping`` replaces the handling of
     SIGTERM (a ``KeyboardInterrupt`` raised inside it stops the run as Ctrl-C does).
     """
-    from letterpress.batch import pool
-
     started = time.perf_counter()
     options = options or Options()
     tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
@@ -198,17 +184,41 @@ def produce(
             raise KeyboardInterrupt
 
     try:
+        return _execute(
+            tracker, checked(), take, options, jobs, started, stopping,
+            again="run the same command again for the letters that are missing",
+        )
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
+
+
+def _execute(
+    tracker: _Tracker,
+    jobs: Iterator[Job],
+    deliver: Callable[[Result], None],
+    options: Options,
+    workers: int | None,
+    started: float,
+    stopping: AbstractContextManager[object] | None = None,
+    *,
+    again: str,
+) -> Report:
+    """Run ``jobs`` in ``workers`` processes (default: one per CPU) until done, interrupted
+    (Ctrl-C, SIGTERM or ``stopping``) or a worker is lost (``again`` says what to do then);
+    the report of ``tracker``, timed from ``started``."""
+    from letterpress.batch import pool
+
+    try:
         with stopping or _sigterm_as_interrupt():
-            pool.execute(checked(), options, jobs or default_jobs(), tracker.total, take)
+            pool.execute(jobs, options, workers or default_jobs(), tracker.total, deliver)
     except KeyboardInterrupt:
         tracker.report.interrupted = True
         tracker.wrap_up("")
     except pool.WorkerLost as exc:
-        tracker.wrap_up(f"{exc}; run the same command again for the letters that are missing")
+        tracker.wrap_up(f"{exc}; {again}")
     finally:
         tracker.release()
         tracker.progress.stop()
-        shutil.rmtree(kept, ignore_errors=True)
     tracker.report.seconds = time.perf_counter() - started
     return tracker.report
 
@@ -227,9 +237,7 @@ def _taken(path: Path) -> bytes:
 
 
 def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:
-    if not job.where:
-        return tuple(exc.problems)
-    return tuple(replace(p, message=f"{job.where}: {p.message}") for p in exc.problems)
+    return tuple(located(p, job.where) for p in exc.problems)
 
 
 def check(
@@ -535,28 +543,16 @@ def _check_typesetting(letter: Letter) -> None:
     """What layout would refuse, found by ``check`` without typesetting: characters the fonts
     cannot show, a logo or signature image that cannot be decoded or shows nothing."""
     from letterpress import body
-    from letterpress import geometry as g
     from letterpress.fonts import font_set
     from letterpress.layout.glyphs import check_glyphs
-    from letterpress.layout.images import picture
+    from letterpress.layout.images import logo_picture, signature_picture
 
     check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
-    source = letter.source
-    head = letter.letterhead
-    where: Path | None
-    if head.logo is not None:
-        if head.source is not None:  # a letterhead file is named by itself
-            where, line, field = head.source, None, "logo"
-        else:
-            where, field = (source.path if source else None), "letterhead.logo"
-            line = source.line_of(field) if source else None
-        picture(head.logo, where, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
+    if letter.letterhead.logo is not None:
+        logo_picture(letter.letterhead, letter.source)
     for number, person in enumerate(letter.signatories):
         if person.signature is not None:
-            field = f"signatories.{number}.signature"
-            line = source.line_of(field) if source else None
-            where = source.path if source else None
-            picture(person.signature, where, field, line, g.SIGNATURE_BOX)
+            signature_picture(letter, number)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

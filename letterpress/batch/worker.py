@@ -130,7 +130,7 @@ def run(job: Job, options: Options) -> Result:
             return Result(job.plan, job.index, kept, (), tuple(warnings), kept=True)
         write_atomic(job.target, pdf)
     except LetterError as exc:
-        problems = tuple(_located(p, job.where) for p in exc.problems)
+        problems = tuple(located(p, job.where) for p in exc.problems)
         return Result(job.plan, job.index, None, problems, tuple(warnings))
     except OSError as exc:
         return _failed(job, f"cannot write {job.target}: {exc.strerror or exc}")
@@ -149,7 +149,7 @@ def _failed(job: Job, message: str) -> Result:
     return Result(job.plan, job.index, None, (problem,))
 
 
-def _located(problem: Problem, where: str) -> Problem:
+def located(problem: Problem, where: str) -> Problem:
     """A problem in a merged letter, saying which recipient's letter it is."""
     return replace(problem, message=f"{where}: {problem.message}") if where else problem
 

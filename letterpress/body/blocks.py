@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,3 +75,22 @@ class Table:
 
 
 Block = Paragraph | Heading | ListBlock | Quote | Rule | Table
+
+
+def spans_of(blocks: Sequence[Block]) -> Iterator[tuple[int, Span]]:
+    """Every span of ``blocks`` (in lists, quotes and table cells too), in reading order, with
+    the line of the block it stands in."""
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            for span in block.spans:
+                yield block.line, span
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                yield from spans_of(item.blocks)
+        elif isinstance(block, Quote):
+            yield from spans_of(block.blocks)
+        elif isinstance(block, Table):
+            for row in (block.header, *block.rows):
+                for cell in row:
+                    for span in cell:
+                        yield block.line, span

@@ -28,6 +28,7 @@ from letterpress.body.blocks import (
     Rule,
     Span,
     Table,
+    spans_of,
 )
 
 NEWLINES = re.compile(r"\r\n?")
@@ -196,24 +197,9 @@ def _style(span: Span) -> tuple[bool, bool, str | None, str | None]:
 
 def languages(blocks: Sequence[Block]) -> Iterator[tuple[int, str]]:
     """The line of every language span in ``blocks`` and the language it names."""
-    for block in blocks:
-        if isinstance(block, Paragraph | Heading):
-            rows: tuple[tuple[Span, ...], ...] = (block.spans,)
-        elif isinstance(block, Table):
-            rows = (*block.header, *(cell for row in block.rows for cell in row))
-        elif isinstance(block, Quote):
-            yield from languages(block.blocks)
-            continue
-        elif isinstance(block, ListBlock):
-            for item in block.items:
-                yield from languages(item.blocks)
-            continue
-        else:
-            continue
-        for spans in rows:
-            for span in spans:
-                if span.lang:
-                    yield block.line, span.lang
+    for line, span in spans_of(blocks):
+        if span.lang:
+            yield line, span.lang
 
 
 class _Outline:

@@ -77,7 +77,7 @@ class SignatureCheck:
 
 @dataclass(frozen=True)
 class Verification:
-    """The signature and PDF/A status of one file."""
+    """The signatures and the PDF/A and PDF/UA status of one file."""
 
     path: Path
     signatures: tuple[SignatureCheck, ...] = ()
@@ -115,14 +115,18 @@ class Verification:
 
 
 def verify(path: Path, trust: list[Path]) -> Verification:
-    """Check every signature in the PDF at ``path`` and its PDF/A claim.
+    """Check every signature in the PDF at ``path`` and its PDF/A and PDF/UA claims.
 
     ``trust`` are CA certificate files (PEM or DER); a signature is trusted only if its
     certificate chains up to one of them. Raises ``LetterError`` only for a ``trust`` file that
     cannot be used.
     """
-    path = Path(path)
-    roots = load_trust(trust)
+    return verify_against(Path(path), load_trust(trust))
+
+
+def verify_against(path: Path, roots: list[Any]) -> Verification:
+    """``verify`` with the CA certificates ``load_trust`` read, so that checking many files
+    reads the trust files once."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -130,8 +134,9 @@ def verify(path: Path, trust: list[Path]) -> Verification:
     if b"%PDF-" not in data[:PDF_HEADER_WINDOW]:
         return Verification(path, error="not a PDF file")
     signatures, error = _signatures(data, roots)
-    claim, meets, pdfa_problems = _pdfa(data, _countersigned(signatures))
-    ua_claim, ua_meets, ua_problems = _pdfua(data)
+    pdfa_status, ua_part = _claims(data)
+    claim, meets, pdfa_problems = _pdfa(data, pdfa_status, _countersigned(signatures))
+    ua_claim, ua_meets, ua_problems = _pdfua(data, ua_part)
     return Verification(
         path,
         signatures,
@@ -313,9 +318,10 @@ def _describe(exc: BaseException) -> str:
 # -- PDF/A ------------------------------------------------------------------------------------
 
 
-def _pdfa(data: bytes, countersigned: set[int]) -> tuple[str | None, bool | None, tuple[str, ...]]:
-    """The file's PDF/A claim, whether it meets it, and why not."""
-    claim = _pdfa_claim(data)
+def _pdfa(
+    data: bytes, claim: str | None, countersigned: set[int]
+) -> tuple[str | None, bool | None, tuple[str, ...]]:
+    """The file's PDF/A claim (``2B``), whether it meets it, and why not."""
     if claim is None:
         return None, None, ()
     label = f"PDF/A-{claim}"
@@ -351,26 +357,12 @@ def _earlier_signature(failure: Any, countersigned: set[int]) -> bool:
     )
 
 
-def _pdfa_claim(data: bytes) -> str | None:
-    """Part and conformance from the XMP metadata (pdfaid), e.g. ``2B``; None if absent."""
-    import pikepdf
-
-    try:
-        with pikepdf.open(BytesIO(data)) as pdf:
-            status = pdf.open_metadata().pdfa_status
-    except Exception:
-        # No readable metadata is no claim; the signature check reports the damage.
-        return None
-    return status.upper() or None
-
-
 # -- PDF/UA -----------------------------------------------------------------------------------
 
 
-def _pdfua(data: bytes) -> tuple[str | None, bool | None, tuple[str, ...]]:
-    """The file's PDF/UA claim, whether it meets it (page-validation's PDF/UA-1 profile), and
-    why not."""
-    part = _pdfua_part(data)
+def _pdfua(data: bytes, part: str | None) -> tuple[str | None, bool | None, tuple[str, ...]]:
+    """The file's PDF/UA claim (part ``1``), whether it meets it (page-validation's PDF/UA-1
+    profile), and why not."""
     if part is None:
         return None, None, ()
     label = f"PDF/UA-{part}"
@@ -386,15 +378,32 @@ def _pdfua(data: bytes) -> tuple[str | None, bool | None, tuple[str, ...]]:
     return label, report.is_compliant, reasons
 
 
-def _pdfua_part(data: bytes) -> str | None:
-    """The pdfuaid:part of the XMP metadata, e.g. ``1``; None if absent."""
+def _claims(data: bytes) -> tuple[str | None, str | None]:
+    """What the XMP metadata claims: PDF/A part and conformance (``2B``) and PDF/UA part
+    (``1``), each None when absent. The file is opened once for both."""
     import pikepdf
 
     try:
         with pikepdf.open(BytesIO(data)) as pdf:
-            part = pdf.open_metadata().get("pdfuaid:part")
+            metadata = pdf.open_metadata()
+            return _pdfa_status(metadata), _pdfua_part(metadata)
     except Exception:
         # No readable metadata is no claim; the signature check reports the damage.
+        return None, None
+
+
+def _pdfa_status(metadata: Any) -> str | None:
+    try:
+        status = metadata.pdfa_status
+    except Exception:
+        return None
+    return str(status).upper() or None
+
+
+def _pdfua_part(metadata: Any) -> str | None:
+    try:
+        part = metadata.get("pdfuaid:part")
+    except Exception:
         return None
     if part is None:
         return None

@@ -22,6 +22,8 @@ def fail(message: str) -> None:
 
 def one_letter_problem(path: Path, command: str) -> str | None:
     """Why ``path`` is not one letter file that ``command`` (preview, watch) can take."""
+    from letterpress.reading.yamlfile import LETTER_SUFFIXES
+
     try:
         if path.is_dir():
             return (
@@ -32,6 +34,6 @@ def one_letter_problem(path: Path, command: str) -> str | None:
             return f"{path} not found; name a letter file (.yaml)"
     except OSError as exc:
         return f"{path}: {exc.strerror or exc}"
-    if path.suffix.lower() not in (".yaml", ".yml"):
+    if path.suffix.lower() not in LETTER_SUFFIXES:
         return f"{path} is not a letter file; {command} takes one letter file (.yaml or .yml)"
     return None

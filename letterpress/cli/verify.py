@@ -35,17 +35,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from letterpress.checks.verify import load_trust, verify
+    from letterpress.checks.verify import load_trust, verify_against
     from letterpress.cli import report
     from letterpress.errors import LetterError
 
-    trust = [Path(t) for t in args.trust]
     try:
-        load_trust(trust)
+        roots = load_trust([Path(t) for t in args.trust])
     except LetterError as exc:
         report.problems(exc.problems)
         return 2
-    results = [verify(Path(p), trust) for p in args.paths]
+    results = [verify_against(Path(p), roots) for p in args.paths]
     required = args.require_signature
     for result in results:
         print("\n".join(describe(result, require_signature=required)))
@@ -65,9 +64,9 @@ def describe(result: Verification, *, require_signature: bool = False) -> list[s
         lines.append(f"  signature: none (the file is not signed{required})")
     for signature in result.signatures:
         lines.extend(_signature(signature))
-    lines.append(_pdfa(result))
+    lines.append(_claim("PDF/A", result.pdfa_claim, result.pdfa_meets))
     lines.extend(f"    {problem}" for problem in result.pdfa_problems)
-    lines.append(_pdfua(result))
+    lines.append(_claim("PDF/UA", result.pdfua_claim, result.pdfua_meets))
     lines.extend(f"    {problem}" for problem in result.pdfua_problems)
     return lines
 
@@ -107,22 +106,14 @@ def _time(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S %Z}" if moment is not None else "unknown"
 
 
-def _pdfa(result: Verification) -> str:
-    if result.pdfa_claim is None:
-        return "  PDF/A: none claimed"
-    if result.pdfa_meets is None:
-        return f"  PDF/A: claims {result.pdfa_claim}, not checked"
-    verdict = "meets it" if result.pdfa_meets else "does NOT meet it"
-    return f"  PDF/A: claims {result.pdfa_claim}, {verdict}"
-
-
-def _pdfua(result: Verification) -> str:
-    if result.pdfua_claim is None:
-        return "  PDF/UA: none claimed"
-    if result.pdfua_meets is None:
-        return f"  PDF/UA: claims {result.pdfua_claim}, not checked"
-    verdict = "meets it" if result.pdfua_meets else "does NOT meet it"
-    return f"  PDF/UA: claims {result.pdfua_claim}, {verdict}"
+def _claim(standard: str, claim: str | None, meets: bool | None) -> str:
+    """The line for the PDF/A or PDF/UA claim: none, not checked, met or not met."""
+    if claim is None:
+        return f"  {standard}: none claimed"
+    if meets is None:
+        return f"  {standard}: claims {claim}, not checked"
+    verdict = "meets it" if meets else "does NOT meet it"
+    return f"  {standard}: claims {claim}, {verdict}"
 
 
 def _yes(value: bool) -> str:

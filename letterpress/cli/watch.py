@@ -9,9 +9,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "watch",
         description="Build the letter into DIR, then build it again whenever the letter, its "
-        "letterhead, logo, fonts, signature images, body file, attachments or recipients CSV "
-        "are saved. A save that breaks the letter prints the problem and keeps the last good "
-        "PDF. Stop with Ctrl-C.",
+        "letterhead, logo, fonts, signature images, body file, attachments or recipients file "
+        "(CSV or .xlsx) are saved. A save that breaks the letter prints the problem and keeps "
+        "the last good PDF. Stop with Ctrl-C.",
     )
     parser.add_argument("path", metavar="PATH", help="the letter file")
     parser.add_argument("-o", "--output", default="out", metavar="DIR", help="output folder")

@@ -1,11 +1,11 @@
 """Watch: build a letter, then build it again whenever it or a file it uses is saved.
 
 The files watched come from the loaded letter: the letter, its letterhead file, the logo, the
-letterhead's fonts, signature images, the body file, appended attachments and a recipients CSV.
-They are derived again after every good build, so a letter that starts using a new file has it
-watched from then on. A save that breaks the letter prints the problem and leaves the last good
-PDF in place; the next good save builds again. The process stays warm between builds (fonts
-registered, modules imported), which is what makes a rebuild fast.
+letterhead's fonts, signature images, the body file, appended attachments and a recipients file
+(CSV or .xlsx). They are derived again after every good build, so a letter that starts using a
+new file has it watched from then on. A save that breaks the letter prints the problem and
+leaves the last good PDF in place; the next good save builds again. The process stays warm
+between builds (fonts registered, modules imported), which is what makes a rebuild fast.
 
 Directories are watched rather than files: editors often save by writing a new file and
 renaming it over the old one, which a watch on the old file would not see.

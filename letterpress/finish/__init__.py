@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
 
 from letterpress import clock
 from letterpress.errors import Problem
+from letterpress.filekey import FileKey, file_key
 from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
@@ -80,12 +82,25 @@ def _appended(letter: Letter) -> list[tuple[str, int]]:
     for attachment in letter.attachments:
         if attachment.file is None:
             continue
-        with pikepdf.open(attachment.file) as source:
-            count = len(source.pages)
+        count = _page_count(attachment.file)
         # A format for tag_appended_pages: the page label's {n} and {m} are filled in there.
         title = f"{words.attachments}: {attachment.title}".replace("{", "{{").replace("}", "}}")
         found.append((f"{title}, {words.page}", count))
     return found
+
+
+def _page_count(path: Path) -> int:
+    """Pages of an appended PDF, counted once while the file is unchanged: every recipient of
+    a merge appends the same file."""
+    return _pages_of(file_key(path))
+
+
+@lru_cache(maxsize=64)
+def _pages_of(key: FileKey) -> int:
+    with pikepdf.open(key.path) as source:
+        return len(source.pages)
+
+
 def _append(
     pdf: pikepdf.Pdf,
     files: list[Path],

@@ -306,7 +306,7 @@ def _count_name_tree(root: pikepdf.Object) -> int:
     for _ in range(limits.MAX_PDF_NESTING):
         following: list[pikepdf.Object] = []
         for node in level:
-            if not isinstance(node, Dictionary) or not _first_visit(node, seen):
+            if not isinstance(node, Dictionary) or not first_visit(node, seen):
                 continue
             names = node.get("/Names")
             count += len(names) // 2 if isinstance(names, Array) else 0
@@ -318,7 +318,7 @@ def _count_name_tree(root: pikepdf.Object) -> int:
     raise _TooDeep("its list of embedded files")
 
 
-def _first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
+def first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
     """True the first time the indirect object ``obj`` is met (direct objects every time)."""
     if not obj.is_indirect:
         return True
@@ -413,7 +413,7 @@ class _Scan:
         """Resources being walked inside each other now: forms, patterns, Type 3 fonts."""
 
     def first_visit(self, obj: pikepdf.Object) -> bool:
-        return _first_visit(obj, self.seen)
+        return first_visit(obj, self.seen)
 
     def page(self, page: pikepdf.Page) -> None:
         obj = page.obj

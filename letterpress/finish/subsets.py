@@ -26,7 +26,7 @@ TAG_LENGTH = 6
 def tag_subsets(pdf: pikepdf.Pdf) -> None:
     """Rename every embedded subset in ``pdf`` to a tag taken from its font program."""
     for font in _fonts(pdf):
-        descriptor = _descriptor(font)
+        descriptor = font_descriptor(font)
         if descriptor is None:
             continue
         program = next((descriptor[k] for k in FONT_PROGRAMS if k in descriptor), None)
@@ -49,7 +49,8 @@ def subset_tag(program: bytes) -> str:
     return "".join(letters)
 
 
-def _descriptor(font: Dictionary) -> Dictionary | None:
+def font_descriptor(font: Dictionary) -> Dictionary | None:
+    """The font descriptor of ``font``, or of a composite font's descendant."""
     if font.get("/Subtype") == Name.Type0:
         descendants = font.get("/DescendantFonts")
         if not isinstance(descendants, pikepdf.Array) or len(descendants) == 0:

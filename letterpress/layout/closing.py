@@ -7,7 +7,7 @@ from letterpress import geometry as g
 from letterpress.layout.blocks import Measure, line_baseline, text_chunks
 from letterpress.layout.context import Context
 from letterpress.layout.flow import Chunk
-from letterpress.layout.images import picture
+from letterpress.layout.images import signature_picture
 from letterpress.layout.page import Image, Item, Node, Text
 from letterpress.model import Letter, Signatory
 
@@ -123,11 +123,7 @@ class _SignatoryColumn:
 def _signature_image(
     ctx: Context, letter: Letter, person: Signatory, number: int, x: float, node: Node
 ) -> Image:
-    assert person.signature is not None
-    field = f"signatories.{number}.signature"
-    source = letter.source
-    path, line = (source.path, source.line_of(field)) if source else (None, None)
-    image = picture(person.signature, path, field, line, g.SIGNATURE_BOX)
+    image = signature_picture(letter, number)
     ctx.images[image.key] = image
     width, height = image.fit(*g.SIGNATURE_BOX)
     # The structure element comes first in the signatory's Div, as the image is drawn first.

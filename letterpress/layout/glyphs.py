@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-from letterpress.body.blocks import Block, Heading, ListBlock, Paragraph, Quote, Span, Table
+from letterpress.body.blocks import Block, spans_of
 from letterpress.errors import LetterError, Problem
 from letterpress.fonts import FontSet
 from letterpress.labels import PRINTED, Labels
@@ -109,7 +109,7 @@ def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> l
     first = source.body_first_line if source else 1
     body_lines = letter.body.split("\n")
     problems: list[Problem] = []
-    for block_line, span in _spans(blocks):
+    for block_line, span in spans_of(blocks):
         char = fonts.missing(span.text, span.bold, span.italic)
         if char is None:
             continue
@@ -118,20 +118,3 @@ def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> l
         )
         problems.append(Problem(path, first + offset, "body", _message(char)))
     return problems
-
-
-def _spans(blocks: Sequence[Block]) -> Iterator[tuple[int, Span]]:
-    for block in blocks:
-        if isinstance(block, Paragraph | Heading):
-            for span in block.spans:
-                yield block.line, span
-        elif isinstance(block, ListBlock):
-            for item in block.items:
-                yield from _spans(item.blocks)
-        elif isinstance(block, Quote):
-            yield from _spans(block.blocks)
-        elif isinstance(block, Table):
-            for row in (block.header, *block.rows):
-                for cell in row:
-                    for span in cell:
-                        yield block.line, span

@@ -19,9 +19,11 @@ from typing import cast
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from letterpress import geometry as g
 from letterpress.errors import LetterError
 from letterpress.filekey import FileKey, file_key
 from letterpress.limits import MAX_IMAGE_PIXELS
+from letterpress.model import Letter, Letterhead, Source
 
 PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
@@ -100,6 +102,28 @@ def picture(
             "again as dark ink on white or on a transparent background",
         )
     return loaded
+
+
+
+def logo_picture(letterhead: Letterhead, source: Source | None) -> Picture:
+    """The letterhead's logo for the logo box. A letterhead file is named by itself in a
+    problem; an inline one by the letter, with its line."""
+    assert letterhead.logo is not None
+    path, line, field = letterhead.source, None, "logo"
+    if letterhead.source is None and source is not None:
+        field = "letterhead.logo"
+        path, line = source.path, source.line_of(field)
+    return picture(letterhead.logo, path, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
+
+
+def signature_picture(letter: Letter, number: int) -> Picture:
+    """The signature image of the letter's signatory ``number``, for the signature box."""
+    signature = letter.signatories[number].signature
+    assert signature is not None
+    field = f"signatories.{number}.signature"
+    source = letter.source
+    path, line = (source.path, source.line_of(field)) if source else (None, None)
+    return picture(signature, path, field, line, g.SIGNATURE_BOX)
 
 
 @lru_cache(maxsize=64)

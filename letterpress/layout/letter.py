@@ -36,7 +36,7 @@ MIN_TEXT_CONTRAST = 4.5
 def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = None) -> Document:
     """Every page of ``letter`` with its items and the structure tree they belong to."""
     if letter.recipient is None:
-        raise ValueError("a merge letter must be expanded (load.merge.expand) before layout")
+        raise ValueError("a merge letter must be expanded (reading.merge.expand) before layout")
     language = letter.language
     printed = _labels(letter)
     ctx = Context(
@@ -128,6 +128,8 @@ def _labels(letter: Letter) -> Labels:
         # load refuses this with the letter's line; a Letter built in Python meets it here.
         raise ValueError(f"the letterhead gives no approval_text for {letter.language}")
     return replace(printed, approved=approved)
+
+
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 """A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from letterpress import geometry as g
 from letterpress.layout.context import GREY, Context, leading
-from letterpress.layout.images import picture
+from letterpress.layout.images import logo_picture
 from letterpress.layout.page import Image, Item, Node
 from letterpress.model import Letterhead, Source
 
@@ -53,14 +53,8 @@ def _name_size(ctx: Context, name: str) -> float:
 
 
 def _logo(ctx: Context, letterhead: Letterhead, root: Node, source: Source | None) -> list[Item]:
-    assert letterhead.logo is not None
     box = g.LOGO_BOX
-    # A letterhead file is named by itself; an inline one by the letter, with its line.
-    path, line, field = letterhead.source, None, "logo"
-    if letterhead.source is None and source is not None:
-        field = "letterhead.logo"
-        path, line = source.path, source.line_of(field)
-    image = picture(letterhead.logo, path, field, line, (box.width, box.height))
+    image = logo_picture(letterhead, source)
     ctx.images[image.key] = image
     width, height = image.fit(box.width, box.height)
     node = root.add("Figure", alt=letterhead.logo_alt or letterhead.name)

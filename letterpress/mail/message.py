@@ -23,10 +23,12 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, localtime
+from functools import lru_cache
 from pathlib import Path
 
 from letterpress import clock
 from letterpress.errors import LetterError
+from letterpress.filekey import FileKey, file_key
 from letterpress.mail.addresses import Addressing, Mailbox, check_one_line
 from letterpress.model import Letter
 
@@ -215,10 +217,17 @@ def fingerprint(letter: Letter, addressing: Addressing) -> str:
 
 
 def _file_hash(path: Path) -> str:
+    """The digest of an appended PDF, read once while the file is unchanged: every recipient
+    of a merge appends the same file."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return _digest_of(file_key(path))
     except OSError:
         return ""
+
+
+@lru_cache(maxsize=64)
+def _digest_of(key: FileKey) -> str:
+    return hashlib.sha256(key.path.read_bytes()).hexdigest()
 
 
 def _people(addressing: Addressing) -> dict[str, list[list[str]]]:

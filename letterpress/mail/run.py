@@ -34,7 +34,7 @@ from letterpress.errors import LetterError, Problem
 from letterpress.mail.addresses import Addressing, Mailbox, parse_mailbox, resolve
 from letterpress.mail.ledger import Key, Ledger, LedgerError, Record
 from letterpress.mail.message import Composed, compose, fingerprint, subject_of
-from letterpress.mail.policy import refuse_exempt
+from letterpress.mail.policy import refuse_exempt, refuse_exempt_attachments
 from letterpress.mail.smtp import Delivery, Mailer, SmtpError, SmtpSettings
 from letterpress.model import Letter
 from letterpress.options import Options
@@ -194,7 +194,7 @@ class _Mailing:
             raise KeyboardInterrupt
         letter = job.letter
         refuse_exempt(letter, self.allow_exempt)
-        _refuse_exempt_attachments(letter, self.allow_exempt)
+        refuse_exempt_attachments(letter, self.allow_exempt)
         addressing = resolve(letter, self.sender)
         subject_of(letter)
         source = _resolved(letter, outcome.source)
@@ -407,28 +407,6 @@ def _merge_of(job: Job) -> Iterable[object] | None:
         return prepare(load(job.letter.source.path, []))
     except LetterError:
         return None
-
-
-def _refuse_exempt_attachments(letter: Letter, allow_exempt: bool) -> None:
-    """An appended PDF that letterpress made for an exempt letter makes this one exempt."""
-    from letterpress.mail.policy import exempt_pdf
-
-    if allow_exempt:
-        return
-    for index, item in enumerate(letter.attachments):
-        if item.file is None:
-            continue
-        basis = exempt_pdf(item.file)
-        if basis is not None:
-            path = letter.source.path if letter.source else None
-            line = letter.source.line_of(f"attachments.{index}") if letter.source else None
-            raise LetterError.at(
-                path, line, "attachments",
-                f"the appended {item.file.name} is a letter exempt from public disclosure "
-                f"({basis}), so this letter is too and is not put into ordinary e-mail; send "
-                "it through a secure channel (SvarUt, eDialog), or give --allow-exempt if this "
-                "e-mail may carry it",
-            )
 
 
 def _line_of(letter: Letter, address: str) -> int | None:

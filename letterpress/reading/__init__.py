@@ -57,8 +57,9 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     if not isinstance(doc.data, dict):
         raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
     data = dict(doc.data)
-    _check_words({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc)
-    _check_invisible({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc, warnings)
+    printed = {k: v for k, v in data.items() if k not in _NOT_PRINTED}
+    _check_words(printed, doc)
+    _check_invisible(printed, doc, warnings)
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(

@@ -12,10 +12,10 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 
+from letterpress.filekey import cache_dir
 from letterpress.limits import MAX_FONT_BYTES
 
 # Tables a TrueType font must have for ReportLab to typeset with it and embed it.
@@ -60,18 +60,9 @@ def _passed_marker(data: bytes) -> Path | None:
 
     digest = hashlib.sha256(data + fontTools.version.encode()).hexdigest()[:32]
     try:
-        return _cache_dir() / f"font-ok-{digest}"
+        return cache_dir() / f"font-ok-{digest}"
     except RuntimeError:  # no home folder
         return None
-
-
-def _cache_dir() -> Path:
-    """``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
-    ``~/.cache/letterpress`` (where hyphenation patterns are kept too)."""
-    if os.environ.get("LETTERPRESS_CACHE_DIR"):
-        return Path(os.environ["LETTERPRESS_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "letterpress"
 
 
 def _read_through(path: Path, data: bytes) -> str | None:

@@ -12,25 +12,21 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from letterpress.reading.words import texts
+
 DIRECTION_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e")
 
 
-def invisible(data: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def invisible(data: Any) -> Iterator[tuple[tuple[str, ...], str]]:
     """Every text value of ``data`` (plain YAML data) holding an invisible character: its key
     path and the first such character."""
-    if isinstance(data, str):
-        found = next((c for c in data if c in DIRECTION_CONTROLS or c in ZERO_WIDTH), None)
+    for loc, text in texts(data):
+        found = next((c for c in text if c in DIRECTION_CONTROLS or c in ZERO_WIDTH), None)
         if found is not None:
             yield loc, found
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from invisible(value, (*loc, str(key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from invisible(value, (*loc, str(index)))
 
 
 def is_direction_control(char: str) -> bool:

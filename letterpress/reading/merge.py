@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -36,9 +36,6 @@ from letterpress.reading.address import check_address
 from letterpress.reading.recipients import STANDARD_KEYS, RecipientsFile
 from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 

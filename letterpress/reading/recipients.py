@@ -374,9 +374,7 @@ def _decoded_lines(path: Path) -> Generator[str, None, None]:
             for number, raw in enumerate(handle, start=1):
                 yield _decoded(path, number, raw.removeprefix(BOM) if number == 1 else raw)
     except OSError as exc:
-        raise LetterError.at(
-            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
-        ) from None
+        raise _gone(path, exc) from None
 
 
 def _decoded(path: Path, number: int, raw: bytes) -> str:
@@ -449,9 +447,7 @@ def _open_workbook(path: Path) -> Any:
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise LetterError.at(
-            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
-        ) from None
+        raise _gone(path, exc) from None
     except Exception as exc:
         raise LetterError.at(path, None, "", _unreadable(exc)) from None
 
@@ -465,9 +461,7 @@ def _check_unpacked_size(path: Path) -> None:
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise LetterError.at(path, None, "", _unreadable(exc)) from None
     except OSError as exc:
-        raise LetterError.at(
-            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
-        ) from None
+        raise _gone(path, exc) from None
     if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
         raise LetterError.at(
             path, None, "",
@@ -475,6 +469,13 @@ def _check_unpacked_size(path: Path) -> None:
             f"{MAX_WORKBOOK_UNPACKED_BYTES // 1024 // 1024} MiB is accepted; split it into "
             "several merges",
         )
+
+
+def _gone(path: Path, exc: OSError) -> LetterError:
+    """A recipients file that cannot be read: moved or deleted since it was found, mostly."""
+    return LetterError.at(
+        path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
+    )
 
 
 def _unreadable(exc: Exception) -> str:

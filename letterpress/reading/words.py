@@ -62,16 +62,22 @@ def _blank(pattern: re.Pattern[str], text: str) -> str:
     return pattern.sub(spaces, text)
 
 
-def long_words(data: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], LongWord]]:
+def long_words(data: Any) -> Iterator[tuple[tuple[str, ...], LongWord]]:
     """Every text value of ``data`` (plain YAML data) with a word longer than the limit, by
     its key path."""
-    if isinstance(data, str):
-        found = long_word(data)
+    for loc, text in texts(data):
+        found = long_word(text)
         if found is not None:
             yield loc, found
+
+
+def texts(data: Any, loc: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every text value of ``data`` (plain YAML data) with its key path."""
+    if isinstance(data, str):
+        yield loc, data
     elif isinstance(data, dict):
         for key, value in data.items():
-            yield from long_words(value, (*loc, str(key)))
+            yield from texts(value, (*loc, str(key)))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from long_words(value, (*loc, str(index)))
+            yield from texts(value, (*loc, str(index)))

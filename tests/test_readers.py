@@ -382,3 +382,13 @@ def test_a_language_that_is_not_a_tag_is_an_error_naming_the_line(tmp_path: Path
     assert problem.path == path and problem.field == "body"
     assert path.read_text("utf-8").splitlines()[problem.line - 1].strip().endswith("lang=nb_NO}.")
     assert "nb, nn, se or en-GB" in problem.message
+
+
+def test_check_finds_a_language_that_is_not_a_tag(tmp_path: Path, capsys) -> None:
+    from letterpress.cli import main
+
+    path = write_letter(tmp_path, body="BODY")
+    text = path.read_text("utf-8").replace("body: BODY", "body: |\n  Andre [ord]{lang=nb_NO}.")
+    path.write_text(text, "utf-8")
+    assert main(["check", str(path)]) == 1
+    assert "lang='nb_NO' is not a language tag" in capsys.readouterr().err

@@ -147,7 +147,10 @@ def produce(
     """
     started = time.perf_counter()
     options = options or Options()
-    tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
+    tracker = _Tracker(
+        Path(out_dir), Silent(), False, strict=options.strict,
+        strict_archive=options.strict_archive, outcome=outcome,
+    )
     tracker.tidy = False  # the output folder holds the producer's files, not this build's
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
@@ -541,13 +544,16 @@ class _Tracker:
 
 def _check_typesetting(letter: Letter) -> None:
     """What layout would refuse, found by ``check`` without typesetting: characters the fonts
-    cannot show, a logo or signature image that cannot be decoded or shows nothing."""
+    cannot show, language tags that are none, a logo or signature image that cannot be decoded
+    or shows nothing."""
     from letterpress import body
     from letterpress.fonts import font_set
-    from letterpress.layout.glyphs import check_glyphs
+    from letterpress.layout.glyphs import check_glyphs, check_languages
     from letterpress.layout.images import logo_picture, signature_picture
 
-    check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
+    blocks = body.parse(letter.body)
+    check_glyphs(letter, blocks, font_set(letter.letterhead))
+    check_languages(letter, blocks)
     if letter.letterhead.logo is not None:
         logo_picture(letter.letterhead, letter.source)
     for number, person in enumerate(letter.signatories):

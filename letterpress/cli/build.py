@@ -107,8 +107,8 @@ def add_signing_arguments(parser: argparse.ArgumentParser) -> None:
 
 def signing_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``Options`` fields the signing arguments ask for: loads the key and asks the
-    time-stamping authority for one timestamp, once. Raises ``LetterError``."""
-    check_signing_options(args)
+    time-stamping authority for one timestamp, once. Raises ``LetterError``. The command has
+    checked with :func:`check_signing_options` that the arguments go together."""
     return {
         "signer": _signer(args.sign) if args.sign else None,
         "tsa": _authority(args.tsa, args.tsa_user) if args.tsa else None,
@@ -162,13 +162,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_signing_options(args)
     except LetterError as exc:
-        _report_options(exc)  # options that do not go together: a wrong command line
+        report_options(exc)  # options that do not go together: a wrong command line
         return 2
     try:
         chosen = options(args)
     except LetterError as exc:
         # No key, no letters: an unsigned PDF must not appear where a signed one was asked for.
-        _report_options(exc)
+        report_options(exc)
         return 1
     unusable = folder_problem(Path(args.output))
     if unusable:
@@ -185,8 +185,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.ok and result.outcomes else 1
 
 
-def _report_options(exc: LetterError) -> None:
-    """A problem with a file (the key) names the file; one with an option names the option."""
+def report_options(exc: LetterError) -> None:
+    """A problem with a file (the key) names the file; one with an option names the option.
+    Shared by every command that takes the build options."""
     from letterpress.cli.report import fail, problems
 
     for problem in exc.problems:

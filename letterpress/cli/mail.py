@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from letterpress.cli import report
-    from letterpress.cli.build import check_signing_options, options
+    from letterpress.cli.build import check_signing_options, options, report_options
     from letterpress.errors import LetterError
     from letterpress.mail import SmtpError, mail
     from letterpress.mail.ledger import LedgerBusy
@@ -75,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_signing_options(args)
     except LetterError as exc:
-        report.problems(exc.problems)  # options that do not go together: a wrong command line
+        report_options(exc)  # options that do not go together: a wrong command line
         return USAGE_ERROR
     try:
         chosen = options(args)
     except LetterError as exc:
         # No key, no letters: an unsigned PDF must not go out where a signed one was asked for.
-        report.problems(exc.problems)
+        report_options(exc)
         return 1
     try:
         result = mail(

@@ -1,15 +1,19 @@
-"""Refusing text the letter's fonts cannot show, naming the character and where it stands.
+"""Refusing text the letter's fonts cannot show, naming the character and where it stands, and
+language tags a screen reader cannot speak.
 
 A missing glyph would print as an empty box or vanish; in a letter with legal weight that is
-worse than no letter, so it is an error before anything is drawn.
+worse than no letter, so it is an error before anything is drawn. Both checks run without
+ReportLab, so ``check`` makes them too.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
 from letterpress.body.blocks import Block, spans_of
+from letterpress.body.markdown import languages
 from letterpress.errors import LetterError, Problem
 from letterpress.fonts import FontSet
 from letterpress.labels import PRINTED, Labels
@@ -118,3 +122,27 @@ def _body_problems(letter: Letter, blocks: Sequence[Block], fonts: FontSet) -> l
         )
         problems.append(Problem(path, first + offset, "body", _message(char)))
     return problems
+
+
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+"""A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
+
+
+def check_languages(letter: Letter, blocks: Sequence[Block]) -> None:
+    """Every ``[text]{lang=...}`` names a language a screen reader can speak."""
+    source = letter.source
+    problems = []
+    for line, tag in languages(blocks):
+        if LANGUAGE_TAG.fullmatch(tag):
+            continue
+        where = source.body_first_line + line if source else None
+        problems.append(
+            Problem(
+                source.body_path if source else None,
+                where,
+                "body",
+                f"lang={tag!r} is not a language tag; write one such as nb, nn, se or en-GB",
+            )
+        )
+    if problems:
+        raise LetterError(problems)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
-from letterpress.body.markdown import languages
-from letterpress.errors import LetterError, Problem
 from letterpress.fonts import font_set
 from letterpress.labels import Labels, label_set
 from letterpress.layout.address import address_items
@@ -23,7 +20,7 @@ from letterpress.layout.footer import (
     letterhead_language,
     page_number_items,
 )
-from letterpress.layout.glyphs import check_glyphs
+from letterpress.layout.glyphs import check_glyphs, check_languages
 from letterpress.layout.letterhead import letterhead_items
 from letterpress.layout.page import Document, Item, Node, Page
 from letterpress.layout.reference import reference_items
@@ -47,7 +44,7 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
         accent=_accent(letter.letterhead.colour),
     )
     check_glyphs(letter, blocks, ctx.fonts, printed)
-    _check_languages(letter, blocks)
+    check_languages(letter, blocks)
     root = Node("Document")
     first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
     for node in root.children:
@@ -128,30 +125,6 @@ def _labels(letter: Letter) -> Labels:
         # load refuses this with the letter's line; a Letter built in Python meets it here.
         raise ValueError(f"the letterhead gives no approval_text for {letter.language}")
     return replace(printed, approved=approved)
-
-
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
-"""A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
-
-
-def _check_languages(letter: Letter, blocks: Sequence[Block]) -> None:
-    """Every ``[text]{lang=...}`` names a language a screen reader can speak."""
-    source = letter.source
-    problems = []
-    for line, tag in languages(blocks):
-        if LANGUAGE_TAG.fullmatch(tag):
-            continue
-        where = source.body_first_line + line if source else None
-        problems.append(
-            Problem(
-                source.body_path if source else None,
-                where,
-                "body",
-                f"lang={tag!r} is not a language tag; write one such as nb, nn, se or en-GB",
-            )
-        )
-    if problems:
-        raise LetterError(problems)
 
 
 def _subject(letter: Letter) -> str:

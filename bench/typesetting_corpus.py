@@ -11,6 +11,8 @@ older builds do not know, to measure a build from before the rules.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 from collections import Counter
@@ -19,7 +21,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-import json  # noqa: E402
 
 from corpus import check, generate, page_count  # noqa: E402
 
@@ -36,6 +37,8 @@ def main() -> int:
     parser.add_argument("--old", action="store_true", help="no attachments_numbered key")
     parser.add_argument("--verbose", action="store_true", help="print every violation")
     args = parser.parse_args()
+    # The letters use the repository's logos and fonts, outside their temporary folder.
+    os.environ.setdefault("LETTERPRESS_ROOT", "/")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="corpus-"))
     paths = generate(folder, args.count, args.seed, numbered=not args.old)
     totals: Counter[str] = Counter()

@@ -129,7 +129,9 @@ def register_font(path: Path, source: Path | None = None) -> str:
 @lru_cache(maxsize=32)
 def _register(key: FileKey, source: Path | None) -> str:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    from letterpress.fonts.embed import SubsetCachingFont
 
     path = key.path
     try:
@@ -143,7 +145,7 @@ def _register(key: FileKey, source: Path | None) -> str:
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     try:
-        font = TTFont(name, io.BytesIO(_embeddable(data)))
+        font = SubsetCachingFont(name, io.BytesIO(_embeddable(data)))
     except (TTFError, OSError, ValueError) as exc:
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"

@@ -9,6 +9,7 @@ tree without looking at the drawing again.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reportlab import rl_config
@@ -18,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from letterpress import geometry as g
+from letterpress.fonts.embed import reserve_codes
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
 
 PAGE_SIZE = (g.PAGE_WIDTH * g.MM, g.PAGE_HEIGHT * g.MM)
@@ -58,6 +60,8 @@ def paint(document: Document) -> Painted:
     canvas.setAuthor(document.author)
     canvas.setSubject(document.subject)
     canvas.setCreator("letterpress")
+    # Codes by character, not by first use: letters with the same characters share subsets.
+    reserve_codes(canvas._doc, _texts(document))  # type: ignore[attr-defined]
     painted = Painted(b"", document)
     for page in document.pages:
         marks, links, images = _paint_page(canvas, page)
@@ -68,6 +72,13 @@ def paint(document: Document) -> Painted:
     canvas.save()
     painted.pdf = buffer.getvalue()
     return painted
+
+
+def _texts(document: Document) -> Iterator[tuple[str, str]]:
+    for page in document.pages:
+        for item in page.items:
+            if isinstance(item, Text):
+                yield item.font, item.text
 
 
 def _first_font(document: Document) -> str:

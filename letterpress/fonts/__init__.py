@@ -64,7 +64,10 @@ class FontSet:
 
     def missing(self, text: str, bold: bool = False, italic: bool = False) -> str | None:
         """The first character of ``text`` the style cannot show, or None."""
-        covered = _coverage(self.name(bold, italic))
+        name = self.name(bold, italic)
+        if _shown(name).issuperset(text):
+            return None  # the usual answer, found without a Python loop over the text
+        covered = _coverage(name)
         for char in text:
             if ord(char) not in covered and char not in "\n\t\r":
                 return char
@@ -176,6 +179,12 @@ def _coverage(name: str) -> frozenset[int]:
     font = pdfmetrics.getFont(name)
     assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
     return frozenset(font.face.charToGlyph)
+
+
+@lru_cache(maxsize=16)
+def _shown(name: str) -> frozenset[str]:
+    """The characters the font has, and the line breaks and tabs text may hold."""
+    return frozenset(map(chr, _coverage(name))) | frozenset("\n\t\r")
 
 
 @lru_cache(maxsize=65536)

@@ -7,7 +7,8 @@ a clerk waits for: ``letterpress build FOLDER -j 1`` (or ``build MERGE.yaml -j 1
 Python process that compiles the same letters with one reused ``typst.Compiler`` and one that
 draws them with the hand-written ReportLab anchor. Start-up, loading, writing every PDF to disk:
 all of it counts. Each figure is the median of ``--runs`` runs, each process pinned to one core;
-the ratios divide figures of the same run.
+the ratios divide figures of the same run. The cpu rows count the user and system time of the
+command's process; on a shared machine they move much less than the wall clock.
 
 ``python bench/commands.py --engine typst DATA.json OUT`` is the Typst (or ``reportlab``)
 command itself: it reads the letters' data and writes ``OUT/NNN.pdf``.
@@ -104,17 +105,20 @@ def measure(distinct: int, merge: int, runs: int) -> list[Row]:
                     if isinstance(result, str):
                         missing[kind][engine] = result
                     elif number:
-                        per_letter[kind].setdefault(engine, []).append(
-                            result["wall"] / counts[kind])
+                        for clock in ("wall", "cpu"):
+                            per_letter[kind].setdefault(f"{engine} {clock}", []).append(
+                                result[clock] / counts[kind])
                     print(f"  {kind}: {engine}, run {number} of {runs}", file=sys.stderr,
                           flush=True)
     rows = []
     for kind, label in (("distinct", f"{distinct} distinct letters, one command"),
                         ("merge", f"{merge}-recipient merge, one command")):
-        cells = {e: Cell(statistics.median(v), min(v), max(v))
-                 for e, v in per_letter[kind].items() if e not in missing[kind]}
-        cells |= {e: Cell(missing=why) for e, why in missing[kind].items()}
-        rows.append(Row(f"{label}, wall ms/letter", cells))
+        for clock in ("wall", "cpu"):
+            cells = {e: Cell(statistics.median(v), min(v), max(v))
+                     for e in ENGINES if e not in missing[kind]
+                     for v in [per_letter[kind].get(f"{e} {clock}", [])] if v}
+            cells |= {e: Cell(missing=why) for e, why in missing[kind].items()}
+            rows.append(Row(f"{label}, {clock} ms/letter", cells))
     return rows
 
 

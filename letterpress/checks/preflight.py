@@ -152,8 +152,7 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
             page = document[index]
             try:
                 findings += _page_size(page, index + 1, path)
-                findings += _placement(page, index + 1, path)
-                findings += _fonts(page, index + 1, path, fonts_reported)
+                findings += _content(page, index + 1, path, fonts_reported)
             except pdfium.PdfiumError as exc:
                 findings.append(Finding(path, f"the page cannot be read ({exc})", page=index + 1))
             finally:
@@ -163,29 +162,50 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
     return findings
 
 
-def _fonts(page: Any, number: int, path: Path, reported: set[str]) -> list[Finding]:
+def _content(page: Any, number: int, path: Path, reported: set[str]) -> list[Finding]:
+    """What the page draws, read once: content in forbidden areas, and fonts not embedded."""
+    import pypdfium2.raw as raw
+
+    fonts = _FontCheck(number, path, reported)
+    placement = _Placement(page)
+    for obj in _visible_objects(page):
+        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+            fonts.check(obj)
+        placement.check(obj)
+    return placement.findings(number, path) + fonts.findings
+
+
+class _FontCheck:
     """Fonts that visible text uses and the file does not carry, each named once.
 
     Fonts are found through the text drawn, not the pages' resource dictionaries: those often
     list fonts no text uses (ReportLab always lists Helvetica), which print does not need.
     """
-    import pypdfium2.raw as raw
 
-    findings = []
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
-        if not _is_visible(obj):
-            continue
+    def __init__(self, number: int, path: Path, reported: set[str]) -> None:
+        self.number, self.path, self.reported = number, path, reported
+        self.seen: set[int | None] = set()
+        """pdfium's handles of the fonts already looked at on this page."""
+        self.findings: list[Finding] = []
+
+    def check(self, obj: Any) -> None:
+        import pypdfium2.raw as raw
+
+        handle = ctypes.cast(raw.FPDFTextObj_GetFont(obj), ctypes.c_void_p).value
+        if handle in self.seen:
+            return  # a page's text runs share a handful of fonts; each is looked at once
+        self.seen.add(handle)
         font = obj.get_font()
         if font.is_embedded:
-            continue
+            return
         name = _font_name(font.get_base_name())
-        if name in reported:
-            continue
-        reported.add(name)
-        findings.append(Finding(
-            path, f"the font {name} is not embedded; export with all fonts embedded", page=number
+        if name in self.reported:
+            return
+        self.reported.add(name)
+        self.findings.append(Finding(
+            self.path, f"the font {name} is not embedded; export with all fonts embedded",
+            page=self.number,
         ))
-    return findings
 
 
 def _font_name(name: str) -> str:
@@ -240,22 +260,38 @@ class _Hit:
     count: int = 1
 
 
-def _placement(page: Any, number: int, path: Path) -> list[Finding]:
-    width, height = (value / MM for value in page.get_size())
-    rules = _rules(width, height)
-    hits: dict[tuple[str, str], _Hit] = {}
-    for kind, box in _visible_content(page):
-        for rule in _broken_rules(box, rules):
+class _Placement:
+    """Visible content in the page's forbidden areas, one hit per kind of content and rule."""
+
+    def __init__(self, page: Any) -> None:
+        width, height = (value / MM for value in page.get_size())
+        self.rules = _rules(width, height)
+        self.crop = page.get_cropbox()
+        self.rotation = page.get_rotation()
+        self.hits: dict[tuple[str, str], _Hit] = {}
+
+    def check(self, obj: Any) -> None:
+        try:
+            bounds = obj.get_bounds()
+        except Exception:  # pdfium cannot place it (e.g. an empty path); nothing is drawn
+            return
+        box = _to_page_box(_in_page_space(obj, bounds), self.crop, self.rotation)
+        if box.width < 0 or box.height < 0:
+            return
+        kind = _KINDS.get(obj.type, "content")
+        for rule in _broken_rules(box, self.rules):
             part = _intersection(box, rule.box)
             key = (kind, rule.name)
-            hit = hits.get(key)
+            hit = self.hits.get(key)
             if hit is None:
-                hits[key] = _Hit(kind, rule.name, part.x, part.y)
+                self.hits[key] = _Hit(kind, rule.name, part.x, part.y)
                 continue
             hit.count += 1
             if (part.y, part.x) < (hit.y, hit.x):
                 hit.x, hit.y = part.x, part.y
-    return [_finding(hit, number, path) for hit in hits.values()]
+
+    def findings(self, number: int, path: Path) -> list[Finding]:
+        return [_finding(hit, number, path) for hit in self.hits.values()]
 
 
 def _finding(hit: _Hit, number: int, path: Path) -> Finding:
@@ -284,22 +320,13 @@ def _intersection(a: Box, b: Box) -> Box:
 _KINDS = {1: "text", 2: "graphics", 3: "image", 4: "shading"}
 
 
-def _visible_content(page: Any) -> Iterator[tuple[str, Box]]:
-    """Every visible text, image, path and shading object, as a box in mm from the top left."""
+def _visible_objects(page: Any) -> Iterator[Any]:
+    """Every visible text, image, path and shading object, inside forms too."""
     import pypdfium2.raw as raw
 
-    crop = page.get_cropbox()
-    rotation = page.get_rotation()
     for obj in page.get_objects():
-        if obj.type == raw.FPDF_PAGEOBJ_FORM or not _is_visible(obj):
-            continue
-        try:
-            bounds = obj.get_bounds()
-        except Exception:  # pdfium cannot place it (e.g. an empty path); nothing is drawn
-            continue
-        box = _to_page_box(_in_page_space(obj, bounds), crop, rotation)
-        if box.width >= 0 and box.height >= 0:
-            yield _KINDS.get(obj.type, "content"), box
+        if obj.type != raw.FPDF_PAGEOBJ_FORM and _is_visible(obj):
+            yield obj
 
 
 def _in_page_space(obj: Any, bounds: tuple[float, ...]) -> tuple[float, ...]:

@@ -7,8 +7,11 @@ read once per process.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
+
+CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
 
 
 class FileKey(NamedTuple):
@@ -21,3 +24,13 @@ def file_key(path: Path) -> FileKey:
     """The key of the file at ``path`` as it is now; ``OSError`` when it cannot be read."""
     stat = path.stat()
     return FileKey(path, stat.st_size, stat.st_mtime_ns)
+
+
+def cache_dir() -> Path:
+    """Where data derived from files is kept between runs (hyphenation patterns, fonts without
+    hinting): ``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
+    ``~/.cache/letterpress``."""
+    if os.environ.get(CACHE_VARIABLE):
+        return Path(os.environ[CACHE_VARIABLE])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "letterpress"

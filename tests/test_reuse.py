@@ -77,3 +77,18 @@ def test_each_letter_of_a_merge_is_the_letter_built_alone(tmp_path: Path) -> Non
         assert name in page_texts(together)[0]
         assert together.read_bytes() == alone.read_bytes(), f"{name}: the merged letter differs"
 
+
+def test_fonts_kept_on_disk_give_the_same_letter_and_a_damaged_one_is_made_again(
+    tmp_path: Path,
+) -> None:
+    letter = _merge(tmp_path / "letter", RECIPIENTS[:1])
+    cache = tmp_path / "cache"
+    [first] = _build(letter, tmp_path / "first", cache)
+    kept = sorted(cache.glob("font-*.ttf"))
+    assert len(kept) >= 2  # one per style the letter uses: regular, bold for the title
+    damaged = kept[0].read_bytes()
+    kept[0].write_bytes(damaged[: len(damaged) // 2])
+    [second] = _build(letter, tmp_path / "second", cache)
+    [third] = _build(letter, tmp_path / "third", cache)
+    assert first.read_bytes() == second.read_bytes() == third.read_bytes()
+    assert kept[0].read_bytes() == damaged

@@ -15,19 +15,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import pyphen
 
+from letterpress.filekey import cache_dir
 from letterpress.labels import LABELS
 from letterpress.output import write_atomic
 
 Patterns = dict[str, object]
 """pyphen's parsed patterns: a fragment of a word -> where it may be broken."""
-
-CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
 
 
 def dictionary_for(tag: str) -> str:
@@ -58,15 +56,6 @@ def hyphenator(language: str) -> pyphen.Pyphen | None:
     if fresh and cache is not None:
         _write(cache, hyphenator.hd.patterns)
     return hyphenator
-
-
-def cache_dir() -> Path:
-    """``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
-    ``~/.cache/letterpress``."""
-    if os.environ.get(CACHE_VARIABLE):
-        return Path(os.environ[CACHE_VARIABLE])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "letterpress"
 
 
 def _cache_file(source: Path) -> Path | None:

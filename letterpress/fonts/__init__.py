@@ -38,8 +38,12 @@ DEFAULT_FILES = {
 }
 
 
+@lru_cache(maxsize=1)
 def bundled_font_dir() -> Path:
-    """Where the bundled fonts are: inside the installed package, or in a source checkout."""
+    """Where the bundled fonts are: inside the installed package, or in a source checkout.
+
+    Looked up once per process: the package does not move while it runs, and every letter
+    asks (the files themselves are still checked for changes by size and time)."""
     installed = Path(str(resources.files("letterpress") / "_fonts"))
     if installed.is_dir():
         return installed

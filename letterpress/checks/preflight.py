@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,10 +168,10 @@ def _content(page: Any, number: int, path: Path, reported: set[str]) -> list[Fin
 
     fonts = _FontCheck(number, path, reported)
     placement = _Placement(page)
-    for obj in _visible_objects(page):
-        if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+    for obj, kind in _visible_objects(page):
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
             fonts.check(obj)
-        placement.check(obj)
+        placement.check(obj, kind)
     return placement.findings(number, path) + fonts.findings
 
 
@@ -189,13 +189,15 @@ class _FontCheck:
         self.findings: list[Finding] = []
 
     def check(self, obj: Any) -> None:
+        import pypdfium2 as pdfium
         import pypdfium2.raw as raw
 
-        handle = ctypes.cast(raw.FPDFTextObj_GetFont(obj), ctypes.c_void_p).value
+        raw_font = raw.FPDFTextObj_GetFont(obj)
+        handle = ctypes.cast(raw_font, ctypes.c_void_p).value
         if handle in self.seen:
             return  # a page's text runs share a handful of fonts; each is looked at once
         self.seen.add(handle)
-        font = obj.get_font()
+        font = pdfium.PdfFont(raw_font, obj, needs_free=False)  # as PdfTextObj.get_font makes it
         if font.is_embedded:
             return
         name = _font_name(font.get_base_name())
@@ -269,22 +271,25 @@ class _Placement:
         self.crop = page.get_cropbox()
         self.rotation = page.get_rotation()
         self.hits: dict[tuple[str, str], _Hit] = {}
+        self.edges = [ctypes.c_float() for _ in range(4)]
 
-    def check(self, obj: Any) -> None:
-        try:
-            bounds = obj.get_bounds()
-        except Exception:  # pdfium cannot place it (e.g. an empty path); nothing is drawn
-            return
+    def check(self, obj: Any, kind: int) -> None:
+        import pypdfium2.raw as raw
+
+        left, bottom, right, top = self.edges
+        if not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            return  # pdfium cannot place it (e.g. an empty path); nothing is drawn
+        bounds = (left.value, bottom.value, right.value, top.value)
         box = _to_page_box(_in_page_space(obj, bounds), self.crop, self.rotation)
         if box.width < 0 or box.height < 0:
             return
-        kind = _KINDS.get(obj.type, "content")
+        name = _KINDS.get(kind, "content")
         for rule in _broken_rules(box, self.rules):
             part = _intersection(box, rule.box)
-            key = (kind, rule.name)
+            key = (name, rule.name)
             hit = self.hits.get(key)
             if hit is None:
-                self.hits[key] = _Hit(kind, rule.name, part.x, part.y)
+                self.hits[key] = _Hit(name, rule.name, part.x, part.y)
                 continue
             hit.count += 1
             if (part.y, part.x) < (hit.y, hit.x):
@@ -320,31 +325,44 @@ def _intersection(a: Box, b: Box) -> Box:
 _KINDS = {1: "text", 2: "graphics", 3: "image", 4: "shading"}
 
 
-def _visible_objects(page: Any) -> Iterator[Any]:
-    """Every visible text, image, path and shading object, inside forms too."""
+def _visible_objects(page: Any) -> Iterator[tuple[Any, int]]:
+    """Every visible text, image, path and shading object with its type, inside forms too."""
     import pypdfium2.raw as raw
 
-    for obj in page.get_objects():
-        if obj.type != raw.FPDF_PAGEOBJ_FORM and _is_visible(obj):
-            yield obj
+    for obj, kind in _objects(page):
+        if kind != raw.FPDF_PAGEOBJ_FORM and _is_visible(obj, kind):
+            yield obj, kind
+
+
+def _objects(page: Any) -> Iterable[tuple[Any, int]]:
+    """The page's objects and their types: pdfium's own handles when the page holds no form
+    XObject (a letter's pages: no wrapper object per text run), else pypdfium2's objects,
+    which descend into forms and know the form each object is in."""
+    import pypdfium2.raw as raw
+
+    handles = [raw.FPDFPage_GetObject(page, i) for i in range(raw.FPDFPage_CountObjects(page))]
+    kinds = [raw.FPDFPageObj_GetType(handle) for handle in handles]
+    if raw.FPDF_PAGEOBJ_FORM not in kinds:
+        return zip(handles, kinds, strict=True)
+    return ((obj, obj.type) for obj in page.get_objects())
 
 
 def _in_page_space(obj: Any, bounds: tuple[float, ...]) -> tuple[float, ...]:
     """pdfium gives an object's bounds in its form XObject's space; apply each form's matrix."""
-    container = obj.container
+    container = getattr(obj, "container", None)  # None for a handle: the page holds it
     while container is not None:
         bounds = container.get_matrix().on_rect(*bounds)
         container = container.container
     return bounds
 
 
-def _is_visible(obj: Any) -> bool:
+def _is_visible(obj: Any, kind: int) -> bool:
     """False for invisible text (OCR layers of scans) and paths that paint nothing or only white."""
     import pypdfium2.raw as raw
 
-    if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+    if kind == raw.FPDF_PAGEOBJ_TEXT:
         return bool(raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE)
-    if obj.type != raw.FPDF_PAGEOBJ_PATH:
+    if kind != raw.FPDF_PAGEOBJ_PATH:
         return True
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):

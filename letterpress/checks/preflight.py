@@ -267,7 +267,7 @@ class _Placement:
 
     def __init__(self, page: Any) -> None:
         width, height = (value / MM for value in page.get_size())
-        self.rules = _rules(width, height)
+        self.limits = _limits(_rules(width, height))
         self.crop = page.get_cropbox()
         self.rotation = page.get_rotation()
         self.hits: dict[tuple[str, str], _Hit] = {}
@@ -284,7 +284,7 @@ class _Placement:
         if box.width < 0 or box.height < 0:
             return
         name = _KINDS.get(kind, "content")
-        for rule in _broken_rules(box, self.rules):
+        for rule in _broken_rules(box, self.limits):
             part = _intersection(box, rule.box)
             key = (name, rule.name)
             hit = self.hits.get(key)
@@ -304,17 +304,26 @@ def _finding(hit: _Hit, number: int, path: Path) -> Finding:
     return Finding(path, f"{hit.kind} {hit.rule}{more}", page=number, x=hit.x, y=hit.y)
 
 
-def _broken_rules(box: Box, rules: list[_Rule]) -> list[_Rule]:
-    broken = [rule for rule in rules if _overlaps(box, rule.box)]
+def _limits(rules: list[_Rule]) -> list[tuple[_Rule, float, float, float, float]]:
+    """Each rule with its box's left, right, top and bottom edges, the last two less the
+    tolerance, worked out once per page (a letter's page has a hundred text runs)."""
+    t = POSITION_TOLERANCE
+    return [(r, r.box.x, r.box.right - t, r.box.y, r.box.bottom - t) for r in rules]
+
+
+def _broken_rules(box: Box, limits: list[tuple[_Rule, float, float, float, float]]) -> list[_Rule]:
+    """The rules whose area ``box`` overlaps by more than the tolerance."""
+    t = POSITION_TOLERANCE
+    x, right, y, bottom = box.x, box.right - t, box.y, box.bottom - t
+    broken = [
+        rule
+        for rule, left_edge, right_edge, top_edge, bottom_edge in limits
+        if x < right_edge and left_edge < right and y < bottom_edge and top_edge < bottom
+    ]
     # Content in the barcode zone is also left of 18 mm; say only the more specific thing.
     if broken and broken[0].name == _BARCODE:
         broken = [rule for rule in broken if rule.name != _CONTROL]
     return broken
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    t = POSITION_TOLERANCE
-    return a.x < b.right - t and b.x < a.right - t and a.y < b.bottom - t and b.y < a.bottom - t
 
 
 def _intersection(a: Box, b: Box) -> Box:

@@ -46,3 +46,16 @@ class LetterError(Exception):
     @classmethod
     def at(cls, path: Path | None, line: int | None, field: str, message: str) -> LetterError:
         return cls(Problem(path, line, field, message))
+
+
+def unexpected(exc: BaseException, doing: str = "build the letter") -> str:
+    """The message for an exception no check foresaw, which costs one letter, not the batch."""
+    if isinstance(exc, MemoryError):
+        return (
+            f"too little memory to {doing}; close other programs, or build fewer letters at "
+            "once (-j 1)"
+        )
+    return (
+        f"could not {doing} ({type(exc).__name__}: {exc}); this is a bug in letterpress: "
+        "please report it with the letter"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,7 @@ def label_set(language: str, languages: Sequence[str]) -> Labels:
     approval sentence, document language, hyphenation and month names are ``language``'s."""
     own = LABELS[language]
     sets = [LABELS[each] for each in languages]
-    joined = {name: _join([getattr(s, name) for s in sets]) for name in PRINTED}
+    joined: dict[str, Any] = {name: _join([getattr(s, name) for s in sets]) for name in PRINTED}
     joined["attachment"] = _join([s.attachments_heading(1) for s in sets])
     return replace(own, **joined)
 

@@ -64,7 +64,29 @@ def _resolve_file(value: Path, info: ValidationInfo) -> Path:
         path = base / path
     if not is_file(path):
         raise ValueError(f"file not found: {path} (paths are relative to the file that names them)")
+    outside = outside_root(path, (info.context or {}).get("root"))
+    if outside:
+        raise ValueError(outside)
     return path
+
+
+def outside_root(path: Path, root: Path | None) -> str | None:
+    """Why ``path`` may not be read (it lies outside ``root`` once symbolic links are
+    followed), or None. ``root`` None allows every file."""
+    if root is None:
+        return None
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        return f"cannot look up {path}: {exc}"
+    if real.is_relative_to(root):
+        return None
+    return (
+        f"{path} lies outside the root folder {root}; a letter may only use files under it, "
+        "so that a letter or template from elsewhere cannot print other files of this "
+        "computer. Move the file under the root, or widen it with --root DIR (or "
+        "LETTERPRESS_ROOT)"
+    )
 
 
 def _lines(value: Any) -> Any:
@@ -82,6 +104,20 @@ def _not_blank(value: str) -> str:
     """A title or name is printed where a reader looks for it, so it must have text."""
     if not value.strip():
         raise ValueError("must not be empty or only spaces; write the text to print here")
+    return value
+
+
+_YES_NO = frozenset({"true", "false", "yes", "no", "on", "off", "ja", "nei", "y", "n"})
+
+
+def _legal_basis(value: str) -> str:
+    """``exempt`` is the text printed after 'Unntatt offentlighet'; a yes or no is not one."""
+    if value.strip().lower() in _YES_NO:
+        raise ValueError(
+            f"{value.strip()!r} is not a legal basis: exempt is the text printed after "
+            "'Unntatt offentlighet', such as 'Offl. § 13 jf. fvl. § 13'. For a letter that is "
+            "not exempt, leave the key out"
+        )
     return value
 
 
@@ -174,6 +210,12 @@ class Attachment(Strict):
 
 def _address_list(value: Any) -> Any:
     if isinstance(value, str):
+        if '"' in value and "{{" not in value:
+            # A quoted display name may hold a comma: '"Nordmann, Kari" <kari@example.no>'.
+            from email.utils import getaddresses
+
+            return [f'"{name}" <{address}>' if name else address
+                    for name, address in getaddresses([value]) if address]
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
 
@@ -189,6 +231,9 @@ class Email(Strict):
     bcc: Addresses = Field(default_factory=list, description="Blindkopi")
     subject: Text = Field("", description="Emne (default: the title)")
     text: Text = Field("", description="The plain-text message body")
+    reply_to: Text = Field(
+        "", description="Svar til: where answers go (default: reference.case_officer.email)"
+    )
 
 
 class Fonts(Strict):
@@ -238,9 +283,14 @@ class Letterhead(Strict):
         None, description='Accent colour, "#rrggbb"'
     )
     approval_text: ApprovalText = Field(
-        default_factory=ApprovalText,
+        default_factory=lambda: ApprovalText.model_validate({}),
         description="The sentence that the document is approved electronically, by language "
         "(se: required; nb, nn, en: replaces letterpress's own)",
+    )
+    language: Language | None = Field(
+        None,
+        description="Language of the letterhead's own texts (name, unit, addresses), so a "
+        "letter in another language marks them for screen readers",
     )
     source: Path | None = Field(None, exclude=True, description="The file it was read from")
 
@@ -292,9 +342,11 @@ class Letter(Strict):
     reference: Reference = Field(default_factory=Reference, description="Referanser")
     recipient: Recipient | None = Field(None, description="Mottaker")
     recipients: RecipientList | None = Field(
-        None, description="Mottakere: a list, or a CSV file, for one letter per recipient"
+        None, description="Mottakere: a list, or a CSV or .xlsx file, for one letter per recipient"
     )
-    exempt: Text = Field("", description="Unntatt offentlighet: the legal basis")
+    exempt: Annotated[Text, AfterValidator(_legal_basis)] = Field(
+        "", description="Unntatt offentlighet: the legal basis"
+    )
     title: Printed = Field(description="Tittel, printed in bold; no full stop")
     body: Text = Field("", description="Brødtekst: Markdown (CommonMark and pipe tables)")
     body_file: FilePath | None = Field(None, description="A Markdown file standing for body")

@@ -45,3 +45,25 @@ class Options:
 
     strict: bool = False
     """Warnings (address checks, preflight findings) are errors."""
+
+    tsa: TimestampAuthority | None = None
+    """A time-stamping authority: signatures get a trusted timestamp (PAdES B-T). Only with
+    ``signer``; ``letterpress.finish.sign.timestamp_authority`` makes a checked one."""
+
+    ltv: bool = False
+    """Embed validation data and add a document timestamp (PAdES B-LTA). Needs ``tsa``."""
+
+    stamp: bool = False
+    """Show the signature on the letter's last page, beside or under the signatories."""
+
+
+@dataclass(frozen=True)
+class TimestampAuthority:
+    """An RFC 3161 time-stamping authority (TSA): its URL and, if it asks for them, a login.
+
+    Picklable, so it reaches -j N build workers; each process makes its own client.
+    """
+
+    url: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)

@@ -5,8 +5,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks, and an open file cannot be removed anyway
+    fcntl = None  # type: ignore[assignment]
 
 
 def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
@@ -17,7 +23,10 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     ``exclusive``, an existing ``path`` is never replaced: ``FileExistsError`` is raised.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = _claimed_part(path)
+    # Locked until it has its final name, so that ``remove_leftovers`` tells it from the
+    # temporary file of a killed process (whose lock the system has let go).
+    held = os.dup(fd)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -33,9 +42,57 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        os.close(held)
     if exclusive:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+PART = re.compile(r"\..+\.[A-Za-z0-9_]+\.part")
+"""The temporary files of ``write_atomic``: ``.svar.pdf.k3j2_x9q.part``."""
+
+
+def _claimed_part(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path``, open and locked by this process."""
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        if fcntl is None:
+            return fd, tmp
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: leftovers are then not removed
+            return fd, tmp
+        if os.fstat(fd).st_nlink > 0:
+            return fd, tmp
+        os.close(fd)  # removed as a leftover in the moment before it was locked: again
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove temporary files that a killed process left in ``folder``; a file another
+    process is writing now is locked by it and stays."""
+    if fcntl is None:
+        return
+    try:
+        names = [entry.name for entry in os.scandir(folder) if PART.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            _remove_if_unlocked(folder / name)
+
+
+def _remove_if_unlocked(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # being written now
+        if os.path.samestat(os.fstat(fd), os.lstat(path)):
+            os.unlink(path)
+    finally:
+        os.close(fd)
 
 
 def folder_problem(folder: Path) -> str | None:

@@ -10,9 +10,12 @@ from letterpress.options import Options
 def render(
     letter: Letter, options: Options | None = None, warnings: list[Problem] | None = None
 ) -> bytes:
-    """Typeset ``letter`` and return the finished PDF; soft findings go to ``warnings``."""
-    from letterpress import body, finish, layout
+    """Typeset ``letter`` and return the finished PDF; soft findings go to ``warnings``.
+    Raises :class:`letterpress.clock.BadEpoch` for a ``SOURCE_DATE_EPOCH`` that is no moment,
+    before ReportLab reads it as well."""
+    from letterpress import body, clock, finish, layout
 
+    clock.fixed_time()
     options = options or Options()
     blocks = body.parse(letter.body)
     document = layout.compose(letter, blocks, options)

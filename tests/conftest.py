@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,3 +131,19 @@ def render_letter(tmp_path: Path):
         return letterpress.render(letterpress.load(path))
 
     return render
+
+
+def installed_tool(name: str) -> str | None:
+    """A command installed with this Python (in its venv's bin folder, found also when the
+    venv is not on PATH, as the README runs the tests), else the one on PATH."""
+    beside = Path(sys.executable).parent / (name + (".exe" if os.name == "nt" else ""))
+    if beside.is_file():
+        return str(beside)
+    return shutil.which(name)
+
+
+@pytest.fixture(autouse=True)
+def _root_is_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letters written into temporary folders use the repository's letterheads and logos,
+    outside their own folder; the tests of the root folder itself set or unset it."""
+    monkeypatch.setenv("LETTERPRESS_ROOT", "/")

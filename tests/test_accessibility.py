@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
 import page
 import pikepdf
 import pytest
-from conftest import LETTERS, write_letter
+from conftest import LETTERS, installed_tool, write_letter
 
 import letterpress
 from letterpress.errors import Problem
@@ -98,7 +97,7 @@ def assert_valid(pdf: bytes, profiles: list[str]) -> None:
 def assert_outloud_passes(pdf: bytes, tmp_path: Path) -> None:
     path = tmp_path / "checked.pdf"
     path.write_bytes(pdf)
-    outloud = shutil.which("outloud")
+    outloud = installed_tool("outloud")
     assert outloud, "outloud is installed with the test extra"
     result = subprocess.run(
         [outloud, "--fail-on", "warning", str(path)], capture_output=True, text=True, timeout=120

@@ -121,11 +121,11 @@ def test_the_rule_places_every_package_and_module() -> None:
 
 def test_no_import_goes_to_a_later_stage_or_a_sibling() -> None:
     rank = layers()
-    wrong = [
+    wrong = sorted({
         f"{path}: {here} (layer {rank[here]}) imports {there} (layer {rank[there]})"
         for path, here, there in edges()
         if against_rule(here, there)
-    ]
+    })
     assert not wrong, "\n".join(wrong)
 
 

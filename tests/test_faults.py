@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import signal
@@ -278,10 +279,13 @@ def test_a_build_does_not_tidy_a_folder_another_build_is_writing(tmp_path: Path)
     for path in theirs:
         path.write_bytes(b"%PDF-1.7 being written by the other build")
     other = FolderLock(folder)
+    writing = os.open(theirs[0], os.O_RDONLY)
+    fcntl.flock(writing, fcntl.LOCK_EX)  # as write_atomic holds its temporary file
     try:
         assert main(["build", str(letter), "-o", str(tmp_path / "ut"), "-j", "1"]) == 0
         assert all(path.exists() for path in theirs)
     finally:
+        os.close(writing)
         other.release()
     assert main(["build", str(letter), "-o", str(tmp_path / "ut"), "-j", "1"]) == 0
     assert every_file(folder) == ["001-kari.pdf", "002-per.pdf"]
@@ -415,3 +419,95 @@ def test_a_server_that_stops_answering_mid_message_times_out(tmp_path: Path, cap
     ) in err
     assert "Traceback" not in err
     assert "svar.eml" in every_file(out)  # the message is kept, to be sent by the next run
+
+
+# A real full disk and a real kill ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path, size: str = "4m") -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted for the test; skipped where mounting is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+        capture_output=True,
+    )
+    if made.returncode != 0:
+        pytest.skip("mounting a small file system needs root")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` to the last byte."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        for block in (65536, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    handle.write(b"\0" * block)
+    return filler
+
+
+def test_a_merge_rebuilt_onto_a_full_disk_keeps_every_letter(tmp_path: Path, capsys) -> None:
+    names = [f"Mottaker {n}" for n in range(1, 11)]
+    letter = write_merge(tmp_path, "tilskudd.yaml", names)
+    with small_disk(tmp_path) as disk:
+        out = disk / "ut"
+        assert main(["build", str(letter), "-o", str(out), "-j", "1"]) == 0
+        before = {p.name: p.read_bytes() for p in (out / "tilskudd").iterdir()}
+        assert len(before) == 10
+        filler = fill(disk)
+        capsys.readouterr()
+        assert main(["build", str(letter), "-o", str(out), "-j", "1"]) == 1
+        captured = capsys.readouterr()
+        assert "No space left on device" in captured.err
+        assert "built 0, failed 10" in captured.out
+        after = {p.name: p.read_bytes() for p in (out / "tilskudd").iterdir()}
+        assert after == before  # every old letter kept whole, no .part left
+        filler.unlink()
+        # A recipient taken off the list loses its old letter; the others are rebuilt.
+        write_merge(tmp_path, "tilskudd.yaml", names[:9])
+        assert main(["build", str(letter), "-o", str(out), "-j", "1"]) == 0
+        assert sorted(p.name for p in (out / "tilskudd").iterdir()) == sorted(before)[:9]
+
+
+_KILLED_WRITER = """
+import os, sys, time
+from pathlib import Path
+from letterpress import output
+def stall(fd):
+    print("writing", flush=True)
+    time.sleep(600)
+output.os.fsync = stall
+output.write_atomic(Path(sys.argv[1]), b"%PDF-1.7 half a letter")
+"""
+
+
+def _writer_stalled_in(target: Path) -> subprocess.Popen[str]:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    return writer
+
+
+def test_the_next_build_removes_parts_a_killed_build_left(tmp_path: Path) -> None:
+    letter = write_letter(tmp_path, "svar.yaml")
+    out = tmp_path / "ut"
+    killed = _writer_stalled_in(out / "svar.pdf")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    running = _writer_stalled_in(out / "annet.pdf")  # another build, still writing
+    try:
+        parts = [p.name for p in out.iterdir()]
+        assert len(parts) == 2 and all(p.endswith(".part") for p in parts)
+        assert main(["build", str(letter), "-o", str(out)]) == 0
+        left = sorted(p.name for p in out.iterdir())
+        assert left[1:] == ["svar.pdf"] and left[0].startswith(".annet.pdf.")
+    finally:
+        running.kill()
+        running.wait(timeout=30)

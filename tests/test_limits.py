@@ -17,7 +17,7 @@ from conftest import ROOT, page_texts, write_letter
 import letterpress
 from letterpress import limits
 from letterpress.errors import LetterError
-from letterpress.reading import merge
+from letterpress.reading import merge, recipients
 from letterpress.reading.merge import Rejected, entries
 
 
@@ -71,7 +71,7 @@ def test_a_letter_path_that_is_a_device_is_refused_without_reading_it() -> None:
 
 
 def test_a_recipients_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(merge, "MAX_RECIPIENT_FILE_BYTES", 100)
+    monkeypatch.setattr(recipients, "MAX_RECIPIENT_FILE_BYTES", 100)
     csv_path = tmp_path / "mottakere.csv"
     csv_path.write_text("name;belop\n" + "".join(f"Mottaker {i};{i}\n" for i in range(20)))
     letter = letterpress.load(write_letter(tmp_path, recipient=None, recipients=csv_path.name))
@@ -80,6 +80,23 @@ def test_a_recipients_file_over_the_size_limit_is_refused(tmp_path: Path, monkey
     assert str(caught.value) == (
         f"{csv_path}: the file is 0 KiB; at most 0 KiB is accepted; split it into several merges"
     )
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import openpyxl
+
+    monkeypatch.setattr(recipients, "MAX_WORKBOOK_UNPACKED_BYTES", 1024 * 1024)
+    book = openpyxl.Workbook()
+    book.active.append(["Navn", "Merknad"])
+    for i in range(300):
+        book.active.append([f"Mottaker {i}", f"{i} " * 2000])  # 8 kB of text a row
+    book.save(tmp_path / "m.xlsx")
+    letter = letterpress.load(write_letter(tmp_path, recipient=None, recipients="m.xlsx"))
+    with pytest.raises(LetterError, match=r"m.xlsx: the workbook unpacks to \d+ MiB; at most 1 "
+                                          r"MiB is accepted; split it into several merges"):
+        merge.prepare(letter)
 
 
 # YAML ------------------------------------------------------------------------------------------
@@ -227,6 +244,9 @@ def test_a_logo_that_cannot_be_decoded_names_the_letter_and_line(tmp_path: Path)
         letterpress.render(letterpress.load(path))
     (problem,) = caught.value.problems
     assert str(problem).startswith(f"{path}:{line_of(path, 'logo:')}: letterhead.logo: ")
+    # check decodes it as layout would, without typesetting
+    (found,) = letterpress.check([path]).outcomes[0].problems
+    assert found == problem
 
 
 def test_layout_keeps_its_own_guard_against_decompression_bombs(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from conftest import KS_LETTERHEAD, pdf_text, write_yaml
 from letterpress.errors import LetterError
 from letterpress.model import Recipient
 from letterpress.pipeline import render
-from letterpress.reading import load, merge
+from letterpress.reading import load, recipients
 from letterpress.reading.merge import Merged, Rejected, entries, expand, prepare
 from letterpress.slug import slug
 
@@ -201,11 +201,16 @@ def test_a_row_without_a_name_fails_alone(tmp_path: Path) -> None:
     assert "name is empty" in str(nameless.problems[0])
 
 
-def test_a_csv_without_a_name_column(tmp_path: Path) -> None:
-    csv_path = write_csv(tmp_path, "navn;belop\nKari;1\n")
-    with pytest.raises(LetterError, match=r"no column 'name' .*navn, belop") as caught:
+def test_a_csv_without_a_name_column_lists_found_and_accepted_headings(tmp_path: Path) -> None:
+    csv_path = write_csv(tmp_path, "Mottaker;Gate;belop\nKari;Storgata 1;1\n")
+    with pytest.raises(LetterError) as caught:
         prepare(load(write_letter(tmp_path)))
-    assert str(caught.value).startswith(f"{csv_path}:1: ")
+    message = str(caught.value)
+    assert message.startswith(f"{csv_path}:1: ")
+    assert "no column for the recipient's name (it has: Mottaker, Gate, belop)" in message
+    for accepted in ("Navn or name", "Att.", "E-post", "Adresse1", "Postnummer", "Poststed",
+                     "Land"):
+        assert accepted in message
 
 
 def test_a_csv_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
@@ -228,7 +233,7 @@ def test_a_misspelt_placeholder_is_an_error(tmp_path: Path) -> None:
 
 
 def test_the_number_of_recipients_is_limited(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(merge, "MAX_RECIPIENTS", 2)
+    monkeypatch.setattr(recipients, "MAX_RECIPIENTS", 2)
     write_csv(tmp_path, "name;belop\nA;1\nB;2\nC;3\n")
     with pytest.raises(LetterError, match="more than 2 recipients"):
         prepare(load(write_letter(tmp_path)))

@@ -161,7 +161,11 @@ def test_pdf_2_0(tmp_path: Path) -> None:
 def test_not_a_pdf(tmp_path: Path) -> None:
     path = tmp_path / "note.pdf"
     path.write_text("not a pdf")
-    assert "not a readable PDF" in only(preflight(path)).message
+    assert only(preflight(path)).message.startswith("not a PDF (it does not begin with %PDF-)")
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.7\nnothing else")
+    message = only(preflight(damaged)).message
+    assert message.startswith("not a readable PDF (") and "BytesIO" not in message
 
 
 def test_command_exits_1_on_findings_and_0_when_clean(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
+from PIL.PngImagePlugin import PngInfo
 
 import letterpress
 from letterpress.checks.preflight import preflight_bytes
@@ -31,12 +32,16 @@ def test_preview_writes_one_png_per_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stale = tmp_path / "ks-storbynettverk-innspill-9.png"
-    stale.write_bytes(b"from a longer version")
+    info = PngInfo()
+    info.add_text("Software", "letterpress preview")
+    Image.new("L", (10, 10)).save(stale, pnginfo=info)  # a page of a longer earlier version
     notes = tmp_path / "ks-storbynettverk-innspill-notes.png"
     notes.write_bytes(b"not ours")
+    scan = tmp_path / "ks-storbynettverk-innspill-8.png"
+    Image.new("L", (10, 10)).save(scan)  # someone's own picture with a name like a page
     assert main(["preview", str(SEED), "-o", str(tmp_path)]) == 0
     pages = len(pdfium.PdfDocument(tmp_path / "ks-storbynettverk-innspill.pdf"))
-    pngs = sorted(tmp_path.glob("ks-storbynettverk-innspill-[0-9].png"))
+    pngs = sorted(p for p in tmp_path.glob("ks-storbynettverk-innspill-[0-9].png") if p != scan)
     assert [p.name for p in pngs] == [
         f"ks-storbynettverk-innspill-{n}.png" for n in range(1, pages + 1)
     ]
@@ -48,7 +53,7 @@ def test_preview_writes_one_png_per_page(
         assert grey.crop((100, 40, 380, 140)).getextrema()[0] < 100
         assert grey.crop((0, 300, 60, 900)).getextrema()[0] > 240
     assert not stale.exists()
-    assert notes.exists()
+    assert notes.exists() and scan.exists()
 
 
 def test_preview_of_a_broken_letter_fails_and_writes_nothing(

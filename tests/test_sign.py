@@ -229,6 +229,47 @@ def test_what_is_not_a_pdf_cannot_be_signed(signer) -> None:
         sign_pdf(b"not a PDF at all", signer)
 
 
+def test_an_ec_key_keeps_the_letter_at_pdf_1_7(signer, letter: bytes) -> None:
+    # pyHanko marks ECDSA signatures with the PDF 2.0 extension ISO/TS 32002; central print
+    # and PDF/A-2 take PDF 1.7 at most, and the build's own preflight refuses 2.0.
+    from letterpress.checks.preflight import preflight_bytes
+
+    signed = sign_pdf(letter, signer)
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        version = str(pdf.Root.get("/Version", pdf.pdf_version)).lstrip("/")
+        extensions = pdf.Root.get("/Extensions", {})
+        assert version <= "1.7" and pdf.pdf_version <= "1.7"
+        assert "/ISO_" not in extensions, "no PDF 2.0 extension"
+        assert "/ESIC" in extensions, "the PAdES extension of PDF 1.7"
+    assert not [f for f in preflight_bytes(signed, Path("x.pdf")) if "version" in f.message]
+
+
+def test_every_signature_field_has_a_name_and_a_form_element(signer, render_letter) -> None:
+    signed = sign_pdf(render_letter(), signer)
+
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        (field,) = pdf.Root.AcroForm.Fields
+        assert str(field.TU) == "Elektronisk signatur av Kari Nordmann"
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        element = parents[int(field.StructParent)]
+        assert element.S == "/Form" and element.K.Obj.objgen == field.objgen
+        assert element in list(element.P.K), "the Form element hangs in the tree"
+
+
+def test_the_first_signature_certifies_and_later_ones_approve(signer, letter: bytes) -> None:
+    once = sign_pdf(letter, signer)
+    twice = sign_pdf(once, signer)
+
+    with pikepdf.open(io.BytesIO(twice)) as pdf:
+        certification = pdf.Root.Perms.DocMDP
+        (reference,) = certification.Reference
+        assert reference.TransformMethod == "/DocMDP"
+        assert int(reference.TransformParams.P) == 2, "signatures and timestamps may follow"
+        first, second = (f.V for f in pdf.Root.AcroForm.Fields)
+        assert first.objgen == certification.objgen and "/Reference" not in second
+
+
 # -- an unusable key ------------------------------------------------------------------------
 
 

@@ -40,12 +40,17 @@ def files(pki_dir: Path) -> dict[str, Path]:
         letter = pki.pdfa_letter()
         signed = sign_pdf(letter, signer)
         countersigned = sign_pdf(signed, signer)
+        form_letter = sign_pdf(_with_text_field(letter), signer)
     tampered = bytearray(signed)
     tampered[tampered.index(b"pdfaid")] ^= 0x01
     contents = signed.rindex(b"/Contents <") + len(b"/Contents <")
     garbled = signed[:contents] + b"0" * 40 + signed[contents + 40 :]
     made = {
         "signed": signed,
+        "appended": signed + b"x" * 100,
+        "forged_field": _forged_signature_field(signed),
+        "form_filled": _filled_in(form_letter),
+        "form_letter": form_letter,
         "countersigned": countersigned,
         "tampered": bytes(tampered),
         "changed": _changed_after_signing(signed),
@@ -65,6 +70,65 @@ def _changed_after_signing(signed: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))
     scribble = generic.StreamObject(stream_data=b"0 0 0 rg 72 700 200 20 re f")
     writer.add_stream_to_page(0, writer.add_object(scribble))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _forged_signature_field(signed: bytes) -> bytes:
+    """The forger's revision: an unsigned signature field whose appearance adds a sentence."""
+    from pyhanko.sign import fields
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    spec = fields.SigFieldSpec("Tillegg", on_page=0, box=(72, 600, 500, 640))
+    fields.append_signature_field(writer, spec)
+    _name, _value, ref = next(fields.enumerate_sig_fields(writer, with_name="Tillegg"))
+    text = b"BT /Helv 12 Tf 4 14 Td (TILLEGG: Klagefristen er 3 dager, ikke 3 uker.) Tj ET"
+    look = generic.StreamObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+            generic.pdf_name("/BBox"): generic.ArrayObject(
+                map(generic.NumberObject, (0, 0, 428, 40))
+            ),
+        },
+        stream_data=text,
+    )
+    widget = ref.get_object()
+    widget[generic.pdf_name("/AP")] = generic.DictionaryObject(
+        {generic.pdf_name("/N"): writer.add_object(look)}
+    )
+    writer.update_container(widget)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _with_text_field(letter: bytes) -> bytes:
+    """The letter with an empty text field on page 1, as a form attachment could bring."""
+    with pikepdf.open(io.BytesIO(letter)) as pdf:
+        field = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Tx,
+                T=pikepdf.String("Klagefrist"), Rect=[72, 500, 300, 520], F=4,
+                P=pdf.pages[0].obj, V=pikepdf.String("3 uker"),
+            )
+        )
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([field]))
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+def _filled_in(signed: bytes) -> bytes:
+    """A later revision that changes the text field's value."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/FT") == "/Tx":
+            field[generic.pdf_name("/V")] = generic.TextStringObject("3 dager")
+            writer.update_container(field)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -135,7 +199,8 @@ def test_unsigned_broken_and_foreign_files_give_results_not_tracebacks(
     trust = [pki_dir / "ca.pem"]
     unsigned = verify(files["unsigned"], trust)
     assert unsigned.signatures == () and unsigned.error is None
-    assert unsigned.pdfa_meets is True and not unsigned.ok
+    assert unsigned.pdfa_meets is True and unsigned.ok, "unsigned, and meets its claim"
+    assert not unsigned.passes(require_signature=True)
 
     assert verify(files["not_pdf"], trust).error == "not a PDF file"
     assert "cannot read" in (verify(pki_dir / "missing.pdf", trust).error or "")
@@ -149,6 +214,48 @@ def test_a_pdfa_claim_is_checked_not_believed(files: dict[str, Path], pki_dir: P
 
     assert result.pdfa_claim == "PDF/A-2B" and result.pdfa_meets is False
     assert result.pdfa_problems, "the reasons are reported"
+
+
+def test_a_b_b_letter_is_named_and_not_offline(files: dict[str, Path], pki_dir: Path) -> None:
+    (signature,) = verify(files["signed"], [pki_dir / "ca.pem"]).signatures
+
+    assert signature.level == "B-B" and signature.timestamp is None
+    assert not signature.offline and "no validation data" in signature.offline_problem
+    assert signature.certifies, "the first signature certifies the letter"
+
+
+def test_bytes_appended_after_the_end_are_a_modification(
+    files: dict[str, Path], pki_dir: Path
+) -> None:
+    result = verify(files["appended"], [pki_dir / "ca.pem"])
+
+    (signature,) = result.signatures
+    assert signature.intact and signature.valid, "the signed bytes themselves are untouched"
+    assert not result.ok and not signature.coverage_ok
+    assert any("100 bytes after the end" in p for p in signature.problems)
+
+
+def test_a_later_field_that_draws_on_the_page_is_a_modification(
+    files: dict[str, Path], pki_dir: Path
+) -> None:
+    result = verify(files["forged_field"], [pki_dir / "ca.pem"])
+
+    (signature,) = result.signatures
+    assert not result.ok and not signature.coverage_ok
+    assert "the file was changed after signing" in signature.coverage
+    assert any("'Tillegg' shows an appearance" in p for p in signature.problems)
+
+
+def test_filling_in_a_form_field_after_signing_is_a_modification(
+    files: dict[str, Path], pki_dir: Path
+) -> None:
+    (before,) = verify(files["form_letter"], [pki_dir / "ca.pem"]).signatures
+    assert before.ok, "signed as it came"
+    result = verify(files["form_filled"], [pki_dir / "ca.pem"])
+
+    (signature,) = result.signatures
+    assert not result.ok
+    assert any("'Klagefrist' was filled in" in p for p in signature.problems)
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -168,7 +275,8 @@ def test_command_passes_a_signed_trusted_letter(files: dict[str, Path], pki_dir:
     result = letterpress(files["signed"], "--trust", pki_dir / "ca.pem")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "signature Signature1: Kari Nordmann" in result.stdout
+    assert "signature Signature1: Kari Nordmann (certifies the letter)" in result.stdout
+    assert "level:   PAdES B-B" in result.stdout
     assert "intact:  yes   valid: yes   trusted: yes" in result.stdout
     assert "covers:  the entire file" in result.stdout
     assert "PDF/A: claims PDF/A-2B, meets it" in result.stdout
@@ -176,7 +284,10 @@ def test_command_passes_a_signed_trusted_letter(files: dict[str, Path], pki_dir:
 
 
 def test_command_fails_when_any_file_fails(files: dict[str, Path], pki_dir: Path) -> None:
-    names = ("signed", "tampered", "unsigned", "not_pdf", "garbled_signature", "false_claim")
+    names = (
+        "signed", "tampered", "unsigned", "not_pdf", "garbled_signature", "false_claim",
+        "appended", "forged_field",
+    )
     result = letterpress(*(files[n] for n in names), "--trust", pki_dir / "ca.pem")
 
     assert result.returncode == 1
@@ -187,7 +298,10 @@ def test_command_fails_when_any_file_fails(files: dict[str, Path], pki_dir: Path
     assert "not signed" in blocks[str(files["unsigned"])]
     assert "error: not a PDF file" in blocks[str(files["not_pdf"])]
     assert "does NOT meet it" in blocks[str(files["false_claim"])]
-    assert "verified 6, failed 5" in result.stdout
+    assert blocks[str(files["unsigned"])].startswith(f"{files['unsigned']}: OK")
+    assert "100 bytes were appended after signing" in blocks[str(files["appended"])]
+    assert "FAILED" in blocks[str(files["forged_field"])].splitlines()[0]
+    assert "verified 8, failed 6" in result.stdout
 
 
 def test_command_without_trust_reports_untrusted(files: dict[str, Path]) -> None:

@@ -130,4 +130,6 @@ def describe(outcome: Outcome) -> str:
     line = f"built {len(outcome.outputs)} of {outcome.letters} letters into {folder}/"
     if outcome.combined is not None:
         line += f" and {outcome.combined}"
+        if outcome.manifest is not None:
+            line += f" (list: {outcome.manifest})"
     return line

@@ -23,6 +23,8 @@ class Outcome:
     """Letters that could not be made (the whole file counts as one when it cannot be read)."""
     combined: Path | None = None
     """The ``--combined`` PDF of a merge."""
+    manifest: Path | None = None
+    """The list of the letters in the ``--combined`` PDF, in print order (``x.csv``)."""
     merge: bool = False
 
     @property

@@ -14,23 +14,28 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from letterpress.batch.lock import FolderLock
 from letterpress.batch.progress import Progress, Silent
 from letterpress.batch.report import Outcome, Report
 from letterpress.batch.worker import Job, Result
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.options import Options
+from letterpress.output import remove_leftovers
 from letterpress.reading.yamlfile import LETTER_SUFFIXES
 
 if TYPE_CHECKING:
+    from letterpress.model import Letter
     from letterpress.reading.merge import Merge
 
 OWNED_FILE = re.compile(r"\d{3,}-[a-z0-9-]+\.pdf|\.\d{3,}-[a-z0-9-]+\.pdf\.\w+\.part")
@@ -80,20 +85,28 @@ def build(
     jobs: int | None = None,
     combined: bool = False,
     progress: Progress | None = None,
+    duplex: bool = False,
 ) -> Report:
     """Build every letter into ``out_dir``; one bad letter or recipient never stops the others.
 
     ``jobs`` worker processes (default: one per CPU) share the letters; ``combined`` also writes
-    each merge's letters as one PDF. Ctrl-C or SIGTERM stops the build cleanly: files already
+    each merge's letters as one print file with its manifest (``duplex``: every letter starts
+    on the front of a sheet). Ctrl-C or SIGTERM stops the build cleanly: files already
     written are complete, and the report says ``interrupted``.
     """
     from letterpress.batch import pool
 
     started = time.perf_counter()
     options = options or Options()
-    tracker = _Tracker(Path(out_dir), progress or Silent(), combined, strict=options.strict)
+    tracker = _Tracker(
+        Path(out_dir), progress or Silent(), combined, strict=options.strict,
+        strict_archive=options.strict_archive, duplex=duplex,
+    )
+    # A proof's marks are meant to cross the print zones: its print file is not preflighted.
+    tracker.preflight = not options.show_layout
     tracker.plan(letter_files(paths))
     tracker.progress.start(tracker.total)
+    remove_leftovers(Path(out_dir))  # temporary files of a build that was killed
     workers = jobs or default_jobs()
     try:
         with _sigterm_as_interrupt():
@@ -108,6 +121,115 @@ def build(
         tracker.progress.stop()
     tracker.report.seconds = time.perf_counter() - started
     return tracker.report
+
+
+class Producer(Protocol):
+    """What a front end other than ``build`` does with the letters a build makes (``mail``)."""
+
+    def before(self, job: Job, outcome: Outcome) -> Path | None:
+        """Called before the letter is rendered. Raise ``LetterError`` to fail it; return a
+        file to count it as done without rendering it (sent already)."""
+        ...
+
+    def take(self, job: Job, outcome: Outcome, pdf: bytes) -> Path | None:
+        """The finished PDF of ``job``, in this process. Returns the file it made, or None when
+        it was not used because the run is stopping; raises ``LetterError`` to fail it."""
+        ...
+
+    def stopped(self) -> bool:
+        """True once the run must start nothing new (asked after each letter it took)."""
+        ...
+
+
+def produce(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    producer: Producer,
+    options: Options | None = None,
+    *,
+    jobs: int | None = None,
+    outcome: Callable[[Path], Outcome] = Outcome,
+    stopping: AbstractContextManager[object] | None = None,
+) -> Report:
+    """Plan and render as ``build`` does (the same de-duplication, ``--strict``, checks and
+    workers), handing each finished PDF to ``producer`` instead of writing it.
+
+    ``outcome`` makes the outcome of each letter file; ``stopping`` replaces the handling of
+    SIGTERM (a ``KeyboardInterrupt`` raised inside it stops the run as Ctrl-C does).
+    """
+    from letterpress.batch import pool
+
+    started = time.perf_counter()
+    options = options or Options()
+    tracker = _Tracker(Path(out_dir), Silent(), False, strict=options.strict, outcome=outcome)
+    tracker.tidy = False  # the output folder holds the producer's files, not this build's
+    tracker.plan(letter_files(paths))
+    tracker.progress.start(tracker.total)
+    waiting: dict[tuple[int, int], Job] = {}
+    kept = Path(tempfile.mkdtemp(prefix="letterpress-"))
+
+    def checked() -> Iterator[Job]:
+        for job in tracker.jobs():
+            try:
+                done = producer.before(job, tracker.plans[job.plan].outcome)
+            except LetterError as exc:
+                tracker.deliver(Result(job.plan, job.index, None, _located(exc, job)))
+                continue
+            if done is not None:
+                tracker.deliver(Result(job.plan, job.index, done))
+                continue
+            waiting[job.plan, job.index] = job
+            yield replace(job, keep=kept)
+
+    def take(result: Result) -> None:
+        job = waiting.pop((result.plan, result.index), None)
+        if result.kept and job is None:
+            return  # the same result a second time, while stopping
+        if result.kept and job is not None and result.target is not None:
+            try:
+                made = producer.take(job, tracker.plans[job.plan].outcome, _taken(result.target))
+            except LetterError as exc:
+                result = Result(result.plan, result.index, None, _located(exc, job),
+                                result.warnings)
+            else:
+                result = replace(result, target=made, kept=False, skipped=made is None)
+        tracker.deliver(result)
+        if producer.stopped():
+            raise KeyboardInterrupt
+
+    try:
+        with stopping or _sigterm_as_interrupt():
+            pool.execute(checked(), options, jobs or default_jobs(), tracker.total, take)
+    except KeyboardInterrupt:
+        tracker.report.interrupted = True
+        tracker.wrap_up("")
+    except pool.WorkerLost as exc:
+        tracker.wrap_up(f"{exc}; run the same command again for the letters that are missing")
+    finally:
+        tracker.release()
+        tracker.progress.stop()
+        shutil.rmtree(kept, ignore_errors=True)
+    tracker.report.seconds = time.perf_counter() - started
+    return tracker.report
+
+
+def _taken(path: Path) -> bytes:
+    """The bytes of a PDF a worker left for this process, which removes the file."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise LetterError.at(
+            path, None, "", f"cannot read the built letter: {exc.strerror}"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _located(exc: LetterError, job: Job) -> tuple[Problem, ...]:
+    if not job.where:
+        return tuple(exc.problems)
+    return tuple(replace(p, message=f"{job.where}: {p.message}") for p in exc.problems)
 
 
 def check(
@@ -145,8 +267,13 @@ class _Plan:
     aborted: bool = False
     settled: bool = False
     built: dict[int, Path] = field(default_factory=dict)
+    listed: set[Path] = field(default_factory=set)
+    """The PDF of every recipient in today's list, built or not: the ones tidying keeps."""
     failed: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
     warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+    addressed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Recipient name and postcode of each letter, for the print file's bookmarks and manifest
+    (kept only with ``--combined``)."""
     lock: FolderLock | None = None
     """Held on a merge's folder while this build writes into it (see ``lock.py``)."""
 
@@ -159,10 +286,23 @@ class _Tracker:
     """The plans of a build, and their outcomes completed in order as results arrive."""
 
     def __init__(
-        self, out: Path | None, progress: Progress, combined: bool, *, strict: bool = False
+        self,
+        out: Path | None,
+        progress: Progress,
+        combined: bool,
+        *,
+        strict: bool = False,
+        strict_archive: bool = False,
+        duplex: bool = False,
+        outcome: Callable[[Path], Outcome] = Outcome,
     ) -> None:
         self.out = out
+        self.tidy = out is not None
+        self.outcome = outcome
         self.strict = strict
+        self.strict_archive = strict_archive
+        self.duplex = duplex
+        self.preflight = True
         self.progress = progress
         self.combined = combined
         self.report = Report()
@@ -183,7 +323,7 @@ class _Tracker:
             if key in seen:
                 continue  # named twice (a folder and a file in it): built once
             seen.add(key)
-            plan = _Plan(len(self.plans), Outcome(source))
+            plan = _Plan(len(self.plans), self.outcome(source))
             self.plans.append(plan)
             self.report.outcomes.append(plan.outcome)
             self._prepare(plan, claimed)
@@ -195,12 +335,16 @@ class _Tracker:
         outcome = plan.outcome
         try:
             letter = load(outcome.source, outcome.warnings)
+            self._inspect(letter, outcome)
             if self.strict and outcome.warnings:
                 raise LetterError(_as_errors(outcome.warnings))
             merge = prepare(letter)
             self._claim(outcome.source, claimed)
-        except LetterError as exc:
-            outcome.problems.extend(exc.problems)
+        except Exception as exc:  # one letter's failure, whatever it is (LetterError mostly)
+            problems = exc.problems if isinstance(exc, LetterError) else [
+                Problem(outcome.source, None, "", unexpected(exc, "load the letter"))
+            ]
+            outcome.problems.extend(problems)
             outcome.failed = 1
             plan.all_issued = True
             return
@@ -209,6 +353,16 @@ class _Tracker:
         outcome.merge = letter.is_merge
         if self.out is not None:
             plan.folder = self.out / outcome.source.stem if letter.is_merge else self.out
+
+    def _inspect(self, letter: Letter, outcome: Outcome) -> None:
+        """What finishing (and, for ``check``, layout) would refuse, found before any letter
+        of the file is typeset: once per letter file, not once per recipient."""
+        if any(a.file is not None for a in letter.attachments):
+            from letterpress.finish.attachments import check_attachments
+
+            outcome.warnings.extend(check_attachments(letter, strict=self.strict_archive))
+        if self.out is None:  # a build finds these while typesetting
+            _check_typesetting(letter)
 
     def _claim(self, source: Path, claimed: dict[str, Path]) -> None:
         """Two letter files with one name would write the same PDF: the second one fails."""
@@ -233,24 +387,40 @@ class _Tracker:
             self._flush()
 
     def _jobs_of(self, plan: _Plan) -> Iterator[Job]:
+        from letterpress.reading.address import postcode
         from letterpress.reading.merge import Rejected
 
         folder = plan.folder or Path()
-        if plan.outcome.merge and plan.folder is not None:
+        if plan.outcome.merge and plan.folder is not None and self.tidy:
             with contextlib.suppress(OSError):  # writing each letter will say what is wrong
                 plan.lock = FolderLock(plan.folder)
+            remove_leftovers(plan.folder)
         try:
             for entry in plan.merge or ():
                 plan.issued += 1
+                plan.listed.add(folder / f"{entry.stem}.pdf")
                 if isinstance(entry, Rejected):
                     self._record(Result(plan.number, entry.index, None, entry.problems))
                     continue
+                if self.strict and entry.warnings:
+                    # --strict: a recipient the post cannot reach fails alone.
+                    errors = tuple(_as_errors(list(entry.warnings)))
+                    self._record(Result(plan.number, entry.index, None, errors))
+                    continue
                 plan.outcome.warnings.extend(entry.warnings)
+                if self.combined and entry.letter.recipient is not None:
+                    recipient = entry.letter.recipient
+                    plan.addressed[entry.index] = (recipient.name, postcode(recipient.address))
                 target = folder / f"{entry.stem}.pdf"
-                yield Job(plan.number, entry.index, target, entry.letter, entry.where)
+                yield Job(plan.number, entry.index, target, entry.letter, entry.where,
+                          values=entry.values)
         except LetterError as exc:
             # The recipients file went bad while it was read (changed on disk?).
             plan.outcome.problems.extend(exc.problems)
+            plan.aborted = True
+        except Exception as exc:  # the letters of the other files are still built
+            message = unexpected(exc, "read the recipients")
+            plan.outcome.problems.append(Problem(plan.outcome.source, None, "", message))
             plan.aborted = True
 
     def deliver(self, result: Result) -> None:
@@ -313,14 +483,15 @@ class _Tracker:
 
     def _tidy(self, plan: _Plan) -> None:
         """A finished merge: remove PDFs of recipients no longer there; write --combined."""
-        if not plan.outcome.merge or plan.folder is None or self.out is None:
+        if not plan.outcome.merge or plan.folder is None or not self.tidy:
             return
         if plan.lock is None or plan.lock.alone():
             # Another build writing here now would have its new letters taken for old ones.
-            _remove_stale(plan.folder, set(plan.outcome.outputs))
+            # A recipient whose letter failed today (a full disk) keeps the one built before.
+            _remove_stale(plan.folder, plan.listed)
         self.release(plan)
         if self.combined and plan.outcome.outputs:
-            self._combine(plan.outcome)
+            self._combine(plan)
 
     def release(self, plan: _Plan | None = None) -> None:
         """Let go of the merge folder of ``plan``, or of every plan's."""
@@ -329,19 +500,63 @@ class _Tracker:
                 each.lock.release()
                 each.lock = None
 
-    def _combine(self, outcome: Outcome) -> None:
-        from letterpress.batch.combine import combine
+    def _combine(self, plan: _Plan) -> None:
+        from letterpress.batch.combine import ManifestInTheWay, Printed, combine, manifest_path
 
         assert self.out is not None
+        outcome = plan.outcome
         target = self.out / f"{outcome.source.stem}.pdf"
+        letters = [
+            Printed(plan.built[i], *plan.addressed.get(i, ("", ""))) for i in sorted(plan.built)
+        ]
         try:
-            combine(outcome.outputs, target, outcome.source.stem)
+            findings = combine(
+                letters, target, outcome.source.stem, duplex=self.duplex, strict=self.strict,
+                preflight=self.preflight,
+            )
+        except ManifestInTheWay as exc:
+            outcome.problems.append(Problem(outcome.source, None, "", f"{exc}"))
+            return
         except Exception as exc:  # a broken combined file must not hide the letters built
             outcome.problems.append(
                 Problem(outcome.source, None, "", f"cannot write {target}: {exc}")
             )
             return
+        found = [finding.as_problem() for finding in findings]
+        if self.strict and found:
+            outcome.problems.extend(_as_errors(found))
+            return
+        outcome.warnings.extend(found)
         outcome.combined = target
+        outcome.manifest = manifest_path(target)
+
+
+def _check_typesetting(letter: Letter) -> None:
+    """What layout would refuse, found by ``check`` without typesetting: characters the fonts
+    cannot show, a logo or signature image that cannot be decoded or shows nothing."""
+    from letterpress import body
+    from letterpress import geometry as g
+    from letterpress.fonts import font_set
+    from letterpress.layout.glyphs import check_glyphs
+    from letterpress.layout.images import picture
+
+    check_glyphs(letter, body.parse(letter.body), font_set(letter.letterhead))
+    source = letter.source
+    head = letter.letterhead
+    where: Path | None
+    if head.logo is not None:
+        if head.source is not None:  # a letterhead file is named by itself
+            where, line, field = head.source, None, "logo"
+        else:
+            where, field = (source.path if source else None), "letterhead.logo"
+            line = source.line_of(field) if source else None
+        picture(head.logo, where, field, line, (g.LOGO_BOX.width, g.LOGO_BOX.height))
+    for number, person in enumerate(letter.signatories):
+        if person.signature is not None:
+            field = f"signatories.{number}.signature"
+            line = source.line_of(field) if source else None
+            where = source.path if source else None
+            picture(person.signature, where, field, line, g.SIGNATURE_BOX)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:

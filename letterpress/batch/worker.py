@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
-from letterpress.errors import LetterError, Problem
+from letterpress.errors import LetterError, Problem, unexpected
 from letterpress.model import Letter
 from letterpress.options import Options
 
@@ -34,6 +34,13 @@ class Job:
     letter: Letter
     where: str = ""
     """Which recipient, for messages: ``recipient 4 (mottakere.csv:5)``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """The merge row's own data (see ``Merged.values``)."""
+    keep: Path | None = None
+    """A private folder to leave the finished PDF in, for this process to use (``mail``),
+    instead of writing it to ``target``. A file, not bytes in the result: a worker stopped
+    while sending a large result would leave the pool's result pipe half-written, and the
+    build process waiting on it forever."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Result:
     """Soft findings of rendering; the same for most letters of a merge, so reported once."""
     skipped: bool = False
     """Not attempted: the build was stopping."""
+    kept: bool = False
+    """``target`` is the finished PDF left in the job's ``keep`` folder."""
 
 
 _options = Options()
@@ -73,6 +82,8 @@ def init(
     os.environ.update(environment)
     # Ctrl-C reaches every process of the terminal; the build process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):  # a closed terminal, too, is the build process's to handle
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
     _follow(lifeline)
@@ -109,17 +120,22 @@ def run(job: Job, options: Options) -> Result:
             warnings.extend(finding.as_problem() for finding in preflight_bytes(pdf, job.target))
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])
+        if job.keep is not None:
+            # A private scratch file, read once the result arrives: no fsync, no rename.
+            kept = job.keep / f"{job.plan}-{job.index}.pdf"
+            try:
+                kept.write_bytes(pdf)
+            except OSError as exc:
+                return _failed(job, f"cannot write {kept}: {exc.strerror or exc}")
+            return Result(job.plan, job.index, kept, (), tuple(warnings), kept=True)
         write_atomic(job.target, pdf)
     except LetterError as exc:
         problems = tuple(_located(p, job.where) for p in exc.problems)
         return Result(job.plan, job.index, None, problems, tuple(warnings))
     except OSError as exc:
         return _failed(job, f"cannot write {job.target}: {exc.strerror or exc}")
-    except Exception as exc:  # a bug must cost one letter, not the batch
-        return _failed(
-            job, f"could not build the letter ({type(exc).__name__}: {exc}); this is a bug in "
-            "letterpress: please report it with the letter",
-        )
+    except (Exception, MemoryError) as exc:  # a bug must cost one letter, not the batch
+        return _failed(job, unexpected(exc))
     return Result(job.plan, job.index, job.target, (), tuple(warnings))
 
 

@@ -17,8 +17,9 @@ class Span:
     italic: bool = False
     href: str | None = None
     lang: str | None = None
-    """BCP 47 tag of a run in another language than the letter's (``[...]{lang=se}``): it
-    is hyphenated by that language's rules, or not at all when there are none."""
+    """BCP 47 tag of a run in another language than the letter's, from ``[text]{lang=se}``:
+    it is hyphenated by that language's rules, or not at all when there are none, and it is
+    a Span with that /Lang in the structure, so a screen reader switches its voice."""
 
     @property
     def is_break(self) -> bool:

@@ -7,11 +7,15 @@ written. Code and images, which the format does not support, print as their text
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs import attrs_plugin
 
 from letterpress.body.blocks import (
     Align,
@@ -32,6 +36,8 @@ NEWLINES = re.compile(r"\r\n?")
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("entity")
+    # Pandoc's bracketed spans, for a change of language: [Unntatt offentlighet]{lang=nb}.
+    parser.use(attrs_plugin, spans=True, allowed=["lang"], after=("span_close",))
     parser.core.ruler.at("normalize", _normalize)
     return parser
 
@@ -44,7 +50,7 @@ def _normalize(state: StateCore) -> None:
 
 @lru_cache(maxsize=64)
 def parse(markdown: str) -> tuple[Block, ...]:
-    """The blocks of ``markdown``; heading levels renumbered so the top one is level 1.
+    """The blocks of ``markdown``; heading levels renumbered so none is skipped (``_Outline``).
 
     Cached: the letters of a mail merge usually share one body."""
     tokens = _parser().parse(markdown)
@@ -54,9 +60,7 @@ def parse(markdown: str) -> tuple[Block, ...]:
             # does (500 '*' around a word are 250 levels): walk the flat tokens instead.
             token.meta["inline"], token.children = token.children or [], None
     tree = SyntaxTreeNode(tokens)
-    blocks = _blocks(tree.children)
-    top = min((b.level for b in _headings(blocks)), default=1)
-    return tuple(_shift(b, top - 1) for b in blocks)
+    return tuple(_Outline().blocks(_blocks(tree.children)))
 
 
 def _blocks(nodes: list[SyntaxTreeNode]) -> list[Block]:
@@ -125,26 +129,45 @@ def _align(style: str | int | float) -> Align:
     return "left"
 
 
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Targets a letter may link to. A relative path, smb:// or file:// means something else on
+every reader's computer, and a reader cannot see where such a link would take them."""
+
+
+def href_of(target: str) -> str:
+    """``target`` when a letter may link to it, else an empty string."""
+    return target if urlsplit(target).scheme.lower() in LINK_SCHEMES else ""
+
+
 def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
     """The spans of an inline node, from its flat tokens: markup opens and closes a style."""
     spans: list[Span] = []
     bold = italic = 0
     links: list[str] = []
+    languages: list[str | None] = []
     pending = list(reversed(node.token.meta.get("inline", []) if node.token else []))
     while pending:
         token = pending.pop()
         kind = token.type
-        href = links[-1] if links else None
+        href = (links[-1] or None) if links else None
+        lang = next((tag for tag in reversed(languages) if tag), None)
         if kind in ("text", "code_inline", "html_inline"):
-            spans.append(Span(token.content, bold > 0, italic > 0, href))
+            spans.append(Span(token.content, bold > 0, italic > 0, href, lang))
         elif kind in ("softbreak", "hardbreak"):
-            spans.append(Span(" " if kind == "softbreak" else "\n", bold > 0, italic > 0, href))
+            text = " " if kind == "softbreak" else "\n"
+            spans.append(Span(text, bold > 0, italic > 0, href, lang))
+        elif kind == "span_open":
+            tag = str(token.attrs.get("lang", "")).strip()
+            languages.append(tag or None)
+        elif kind == "span_close" and languages:
+            languages.pop()
         elif kind in ("strong_open", "strong_close"):
             bold += 1 if kind == "strong_open" else -1
         elif kind in ("em_open", "em_close"):
             italic += 1 if kind == "em_open" else -1
         elif kind == "link_open":
-            links.append(str(token.attrs["href"]))
+            # An empty target: the text prints, but is no link (see ``linkable``).
+            links.append(href_of(str(token.attrs["href"])))
         elif kind == "link_close" and links:
             links.pop()
         elif token.children:  # an image prints its description
@@ -159,19 +182,67 @@ def _merge(spans: list[Span]) -> list[Span]:
         if not span.text:
             continue
         last = merged[-1] if merged else None
-        same = last and (last.bold, last.italic, last.href) == (span.bold, span.italic, span.href)
+        same = last and _style(last) == _style(span)
         if last and same and not last.is_break and not span.is_break:
-            merged[-1] = Span(last.text + span.text, span.bold, span.italic, span.href)
+            merged[-1] = replace(last, text=last.text + span.text)
         else:
             merged.append(span)
     return merged
 
 
-def _headings(blocks: list[Block]) -> list[Heading]:
-    return [b for b in blocks if isinstance(b, Heading)]
+def _style(span: Span) -> tuple[bool, bool, str | None, str | None]:
+    return span.bold, span.italic, span.href, span.lang
 
 
-def _shift(block: Block, by: int) -> Block:
-    if isinstance(block, Heading) and by:
-        return Heading(block.level - by, block.spans, block.line)
-    return block
+def languages(blocks: Sequence[Block]) -> Iterator[tuple[int, str]]:
+    """The line of every language span in ``blocks`` and the language it names."""
+    for block in blocks:
+        if isinstance(block, Paragraph | Heading):
+            rows: tuple[tuple[Span, ...], ...] = (block.spans,)
+        elif isinstance(block, Table):
+            rows = (*block.header, *(cell for row in block.rows for cell in row))
+        elif isinstance(block, Quote):
+            yield from languages(block.blocks)
+            continue
+        elif isinstance(block, ListBlock):
+            for item in block.items:
+                yield from languages(item.blocks)
+            continue
+        else:
+            continue
+        for spans in rows:
+            for span in spans:
+                if span.lang:
+                    yield block.line, span.lang
+
+
+class _Outline:
+    """Renumbers headings in reading order so a level is never skipped.
+
+    The first heading is level 1 (set as H2: the letter's title is the H1). A heading at a
+    deeper Markdown level than the one before it is one level deeper, however many ``#`` it
+    has more; one at the same or a shallower Markdown level takes the level of the nearest
+    heading before it at that Markdown level or shallower. ``#`` then ``###`` is 1 then 2;
+    ``###`` first is 1. PDF/UA-1 asks for headings that nest without gaps (ISO 14289-1,
+    7.4.2), and so do the screen readers that list a document's headings.
+    """
+
+    def __init__(self) -> None:
+        self.open: list[int] = []
+        """Markdown levels of the headings the current one is nested in, outermost first."""
+
+    def blocks(self, blocks: list[Block] | tuple[Block, ...]) -> list[Block]:
+        return [self.block(block) for block in blocks]
+
+    def block(self, block: Block) -> Block:
+        if isinstance(block, Heading):
+            while self.open and self.open[-1] >= block.level:
+                self.open.pop()
+            self.open.append(block.level)
+            return replace(block, level=len(self.open))
+        if isinstance(block, Quote):
+            return replace(block, blocks=tuple(self.blocks(block.blocks)))
+        if isinstance(block, ListBlock):
+            items = tuple(ListItem(tuple(self.blocks(item.blocks))) for item in block.items)
+            return replace(block, items=items)
+        return block

@@ -82,19 +82,28 @@ def preflight(path: Path) -> list[Finding]:
     return preflight_bytes(data, path)
 
 
-def preflight_bytes(data: bytes, path: Path) -> list[Finding]:
-    """Check a PDF held in memory; ``path`` only names it in the findings."""
+def preflight_bytes(
+    data: bytes, path: Path, *, max_bytes: int | None = MAX_FILE_BYTES
+) -> list[Finding]:
+    """Check a PDF held in memory; ``path`` only names it in the findings.
+
+    ``max_bytes=None`` leaves out the size check (a print run for a print shop is large).
+    """
     import pikepdf
 
     path = Path(path)
-    findings = _file_size(data, path)
+    findings = _file_size(data, path, max_bytes) if max_bytes is not None else []
+    if b"%PDF-" not in data[:1024]:
+        return [*findings, Finding(path, "not a PDF (it does not begin with %PDF-); name a PDF")]
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError:
         return [*findings, Finding(path, "the file needs a password to open; "
                                          "save it without a password or encryption")]
     except pikepdf.PdfError as exc:
-        return [*findings, Finding(path, f"not a readable PDF ({exc}); export it again")]
+        # qpdf starts its message with the stream's name, which here is a memory buffer.
+        detail = str(exc).rsplit(": ", 1)[-1].strip() or "unreadable"
+        return [*findings, Finding(path, f"not a readable PDF ({detail}); export it again")]
     with pdf:
         findings += _version(pdf, path)
         findings += _encryption(pdf, path)
@@ -102,13 +111,13 @@ def preflight_bytes(data: bytes, path: Path) -> list[Finding]:
     return findings
 
 
-def _file_size(data: bytes, path: Path) -> list[Finding]:
-    if len(data) <= MAX_FILE_BYTES:
+def _file_size(data: bytes, path: Path, max_bytes: int) -> list[Finding]:
+    if len(data) <= max_bytes:
         return []
     return [Finding(
         path,
         f"the file is {len(data) / 1024 / 1024:.1f} MB; keep it under "
-        f"{MAX_FILE_BYTES // 1024 // 1024} MB (scale images down to 300 dpi or less)",
+        f"{max_bytes // 1024 // 1024} MB (scale images down to 300 dpi or less)",
     )]
 
 

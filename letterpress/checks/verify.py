@@ -1,29 +1,26 @@
-"""Checking finished letters: are the signatures intact, valid and trusted, and is the PDF/A real?
+"""Checking finished letters: are the signatures intact, valid and trusted, and are the PDF/A and
+PDF/UA claims real?
 
 ``verify(path, trust)`` never raises for a bad PDF: a damaged, unsigned or non-PDF file gives a
 ``Verification`` that says what is wrong. Only unusable ``trust`` files raise ``LetterError``,
 because they are a mistake on the command line rather than a finding about the letter.
 
-Checks are offline: no certificate or revocation data is fetched. A signature is trusted only
-when its certificate chains up to one of the ``trust`` CA certificates and is valid now; with no
-``trust`` given, nothing is trusted.
+Checks are offline: no certificate or revocation data is fetched; the validation data a file
+carries (its DSS) is used. A signature is trusted only when its certificate chains up to one of
+the ``trust`` CA certificates and is valid now, or at the time of its trusted timestamp; with
+no ``trust`` given, nothing is trusted. Reading signatures goes through
+``letterpress.finish.pades``, the one module that uses pyHanko.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from letterpress.errors import LetterError
-
-# pyHanko logs every failed check with a traceback; without a handler of their own, Python
-# would print those on standard error. The findings are reported in the Verification instead.
-for _name in ("pyhanko", "pyhanko_certvalidator"):
-    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 PDF_HEADER_WINDOW = 1024
 """A PDF's %PDF- header must start within this many bytes (ISO 32000-1, 7.5.2)."""
@@ -58,6 +55,20 @@ class SignatureCheck:
     """Why a check failed, in words."""
     object_number: int | None = None
     """The signature dictionary's object number, which PDF/A findings refer to."""
+    level: str = ""
+    """The PAdES baseline level: B-B, B-T, B-LT or B-LTA ('' when it cannot be read)."""
+    timestamp: datetime | None = None
+    """When a time-stamping authority vouches the signature existed (B-T and up)."""
+    timestamp_authority: str = ""
+    """Common name of that authority's certificate."""
+    archive_timestamps: tuple[tuple[datetime | None, str], ...] = ()
+    """Document timestamps after the signature (B-LTA): time and authority of each."""
+    offline: bool = False
+    """The file carries the data to validate the signature without any network access."""
+    offline_problem: str = ""
+    """Why not, when ``offline`` is False."""
+    certifies: bool = False
+    """A certification (DocMDP) signature: the author's, which fixes what may follow."""
 
     @property
     def ok(self) -> bool:
@@ -77,6 +88,11 @@ class Verification:
     pdfa_problems: tuple[str, ...] = ()
     error: str | None = None
     """Why the file could not be checked at all (not a PDF, damaged, unreadable)."""
+    pdfua_claim: str | None = None
+    """The PDF/UA part the file's XMP metadata claims, e.g. ``PDF/UA-1``; None if none."""
+    pdfua_meets: bool | None = None
+    """Whether the file meets its PDF/UA claim; None when it claims none."""
+    pdfua_problems: tuple[str, ...] = ()
 
     @property
     def signed(self) -> bool:
@@ -84,13 +100,18 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        """Every check passed: readable, signed, every signature good, PDF/A claim met."""
+        """Every check passed: readable, every signature (if any) good, the PDF/A and PDF/UA
+        claims met. An unsigned letter that meets its claims is ok; see ``passes``."""
         return (
             self.error is None
-            and self.signed
             and all(s.ok for s in self.signatures)
             and self.pdfa_meets is not False
+            and self.pdfua_meets is not False
         )
+
+    def passes(self, *, require_signature: bool = False) -> bool:
+        """``ok``, and signed as well when ``require_signature``."""
+        return self.ok and (self.signed or not require_signature)
 
 
 def verify(path: Path, trust: list[Path]) -> Verification:
@@ -110,7 +131,18 @@ def verify(path: Path, trust: list[Path]) -> Verification:
         return Verification(path, error="not a PDF file")
     signatures, error = _signatures(data, roots)
     claim, meets, pdfa_problems = _pdfa(data, _countersigned(signatures))
-    return Verification(path, signatures, claim, meets, pdfa_problems, error)
+    ua_claim, ua_meets, ua_problems = _pdfua(data)
+    return Verification(
+        path,
+        signatures,
+        claim,
+        meets,
+        pdfa_problems,
+        error,
+        pdfua_claim=ua_claim,
+        pdfua_meets=ua_meets,
+        pdfua_problems=ua_problems,
+    )
 
 
 # -- trust ------------------------------------------------------------------------------------
@@ -155,66 +187,74 @@ def _certificates(file: Path) -> list[Any]:
 
 
 def _signatures(data: bytes, roots: list[Any]) -> tuple[tuple[SignatureCheck, ...], str | None]:
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from letterpress.finish import pades
 
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        embedded = reader.embedded_regular_signatures
-    except Exception as exc:
-        # A damaged file can fail anywhere in the reader; say so instead of crashing.
-        return (), f"damaged PDF or signature, cannot be read ({_describe(exc)})"
-    return tuple(_check_signature(sig, roots) for sig in embedded), None
+        found = pades.examine(data, roots)
+    except pades.Unusable as exc:
+        return (), f"damaged PDF or signature, cannot be read ({exc})"
+    checks = [_check_signature(s, has_roots=bool(roots)) for s in found.signatures]
+    if found.appended and checks:
+        # Bytes after the last revision are covered by no signature: the reader may show
+        # them (an incremental update without a proper trailer) or a tool may trust them.
+        last = checks[-1]
+        problem = f"{found.appended} bytes after the end of the file are covered by no signature"
+        where = last.coverage.split(";")[0]
+        checks[-1] = replace(
+            last,
+            coverage=f"{where}; {found.appended} bytes were appended after signing",
+            coverage_ok=False,
+            entire_file=False,
+            problems=(*last.problems, problem),
+        )
+    return tuple(checks), None
 
 
-def _check_signature(embedded: Any, roots: list[Any]) -> SignatureCheck:
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko_certvalidator import ValidationContext
+def _check_signature(found: Any, *, has_roots: bool) -> SignatureCheck:
+    from letterpress.finish import pades
 
-    context = ValidationContext(trust_roots=roots, allow_fetching=False)
-    # letterpress signs with digitalSignature or nonRepudiation certificates; pyHanko's default
-    # demands nonRepudiation alone.
-    usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
-    try:
-        status = validate_pdf_signature(embedded, context, key_usage_settings=usage)
-        return _from_status(embedded, status, has_roots=bool(roots))
-    except Exception as exc:
-        # Malformed signature containers raise many kinds of errors inside pyHanko.
-        return _broken(embedded, _describe(exc))
-
-
-def _from_status(embedded: Any, status: Any, *, has_roots: bool) -> SignatureCheck:
-    from pyhanko.sign.validation import SignatureCoverageLevel
-
-    entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    coverage, coverage_ok = _coverage(embedded, status)
+    if isinstance(found, pades.Broken):
+        return _broken(found)
+    coverage, coverage_ok = _coverage(found)
     problems = []
-    if not status.intact:
+    if not found.intact:
         problems.append("the signed content was changed after signing")
-    elif not status.valid:
+    elif not found.valid:
         problems.append("the signature does not match the signing certificate")
-    if not status.trusted:
-        problems.append(_trust_problem(status, has_roots))
+    if not found.trusted:
+        problems.append(_trust_problem(found.trust_problem, has_roots))
     if not coverage_ok:
         problems.append(f"the signature does not cover the whole file: {coverage}")
+    problems.extend(found.later_changes)
+    token = found.timestamp
+    if token is not None and not (token.intact and token.valid):
+        problems.append("the signature's timestamp is broken")
+    elif token is not None and not token.trusted and has_roots:
+        # The certificate was checked at the timestamp's time; that needs a trusted time.
+        problems.append(f"the timestamp's authority {token.authority!r} is not trusted")
+    for stamp in found.archive_timestamps:
+        if not (stamp.intact and stamp.valid):
+            problems.append(f"the document timestamp {stamp.field} is broken")
     return SignatureCheck(
-        field=embedded.field_name,
-        signer=_common_name(status.signing_cert),
-        signing_time=status.signer_reported_dt,
-        intact=status.intact,
-        valid=status.valid,
-        trusted=status.trusted,
-        entire_file=entire,
+        field=found.field,
+        signer=found.signer,
+        signing_time=found.claimed_time,
+        intact=found.intact,
+        valid=found.valid,
+        trusted=found.trusted,
+        entire_file=found.entire_file,
         coverage=coverage,
         coverage_ok=coverage_ok,
         problems=tuple(problems),
-        object_number=_object_number(embedded),
+        object_number=found.object_number,
+        level=found.level,
+        timestamp=token.time if token else None,
+        timestamp_authority=token.authority if token else "",
+        archive_timestamps=tuple((t.time, t.authority) for t in found.archive_timestamps),
+        offline=found.offline,
+        offline_problem=found.offline_problem,
+        certifies=found.certifies,
     )
-
-
-def _object_number(embedded: Any) -> int | None:
-    reference = embedded.sig_field.raw_get("/V")
-    return getattr(reference, "idnum", None)
 
 
 def _countersigned(signatures: tuple[SignatureCheck, ...]) -> set[int]:
@@ -227,46 +267,33 @@ def _countersigned(signatures: tuple[SignatureCheck, ...]) -> set[int]:
     }
 
 
-def _coverage(embedded: Any, status: Any) -> tuple[str, bool]:
+def _coverage(found: Any) -> tuple[str, bool]:
     """What the signature covers in words, and whether that is acceptable."""
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import SignatureCoverageLevel
-
-    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+    if found.entire_file:
         return "the entire file", True
-    if status.coverage != SignatureCoverageLevel.ENTIRE_REVISION:
+    if found.partial:
         return "only part of its revision", False
-    revision = embedded.signed_revision + 1
-    total = embedded.reader.xrefs.total_revisions
-    level = status.modification_level
-    # pyHanko's diff analysis accepts later revisions that add signatures, fill in form fields
-    # or update metadata: that is how documents are countersigned. Anything else changed what
-    # the signer saw.
-    harmless = level is not None and level <= ModificationLevel.FORM_FILLING
-    if harmless and status.docmdp_ok is not False:
-        later = "later revisions only add signatures, form data or metadata"
-        return f"revision {revision} of {total}; {later}", True
-    return f"revision {revision} of {total}; the file was changed after signing", False
+    where = f"revision {found.revision} of {found.total}"
+    # After a signature only further signatures, document timestamps and validation data
+    # may follow, none of them visible; anything else changed what the signer saw.
+    if found.later_harmless and not found.later_changes:
+        later = "later revisions only add signatures, timestamps or validation data"
+        return f"{where}; {later}", True
+    return f"{where}; the file was changed after signing", False
 
 
-def _trust_problem(status: Any, has_roots: bool) -> str:
+def _trust_problem(reason: str | None, has_roots: bool) -> str:
     if not has_roots:
         return "not trusted: no --trust CA certificate given"
-    indication = getattr(status, "trust_problem_indic", None)
-    if indication is None:
+    if reason is None:
         return "not trusted: no chain to a --trust CA"
-    reason = indication.name.lower().replace("_", " ")
     return f"not trusted: {reason}"
 
 
-def _broken(embedded: Any, reason: str) -> SignatureCheck:
-    try:
-        name = _common_name(embedded.signer_cert)
-    except Exception:
-        name = ""
+def _broken(found: Any) -> SignatureCheck:
     return SignatureCheck(
-        field=str(getattr(embedded, "field_name", "")),
-        signer=name,
+        field=found.field,
+        signer=found.signer,
         signing_time=None,
         intact=False,
         valid=False,
@@ -274,15 +301,8 @@ def _broken(embedded: Any, reason: str) -> SignatureCheck:
         entire_file=False,
         coverage="unknown",
         coverage_ok=False,
-        problems=(f"the signature cannot be checked ({reason})",),
+        problems=(f"the signature cannot be checked ({found.reason})",),
     )
-
-
-def _common_name(cert: Any) -> str:
-    if cert is None:
-        return ""
-    subject = cert.subject.native
-    return str(subject.get("common_name") or subject.get("organization_name") or "")
 
 
 def _describe(exc: BaseException) -> str:
@@ -342,3 +362,40 @@ def _pdfa_claim(data: bytes) -> str | None:
         # No readable metadata is no claim; the signature check reports the damage.
         return None
     return status.upper() or None
+
+
+# -- PDF/UA -----------------------------------------------------------------------------------
+
+
+def _pdfua(data: bytes) -> tuple[str | None, bool | None, tuple[str, ...]]:
+    """The file's PDF/UA claim, whether it meets it (page-validation's PDF/UA-1 profile), and
+    why not."""
+    part = _pdfua_part(data)
+    if part is None:
+        return None, None, ()
+    label = f"PDF/UA-{part}"
+    if part != "1":
+        return label, None, (f"{label} cannot be checked by this version of letterpress",)
+    import page
+
+    try:
+        report = page.validate_pdf_bytes(data, profile=page.ValidationProfile.PDF_UA_1)
+    except page.PageError as exc:
+        return label, False, (f"cannot be checked: {_describe(exc)}",)
+    reasons = tuple(f"{f.rule_id}: {f.message}" for f in report.failures[:MAX_PDFA_FAILURES])
+    return label, report.is_compliant, reasons
+
+
+def _pdfua_part(data: bytes) -> str | None:
+    """The pdfuaid:part of the XMP metadata, e.g. ``1``; None if absent."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(BytesIO(data)) as pdf:
+            part = pdf.open_metadata().get("pdfuaid:part")
+    except Exception:
+        # No readable metadata is no claim; the signature check reports the damage.
+        return None
+    if part is None:
+        return None
+    return str(part).strip() or None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from letterpress.cli.build import EXIT_INTERRUPTED, add_options
+
 TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
 
 if TYPE_CHECKING:
@@ -19,7 +21,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Write DIR/x.eml for every letter (a merge: DIR/x/001-name.eml ...). With --send, "
             "also deliver them; a second run sends only what was not delivered. The SMTP user "
-            "and password are read from LETTERPRESS_SMTP_USER and LETTERPRESS_SMTP_PASSWORD."
+            "and password are read from LETTERPRESS_SMTP_USER and LETTERPRESS_SMTP_PASSWORD. "
+            "Letters are built as by 'letterpress build', with the same options."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="letter files or folders")
@@ -28,6 +31,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="sender address (default: the letterhead's email)")
     parser.add_argument("--allow-exempt", action="store_true",
                         help="also mail letters marked exempt from public disclosure")
+    building = parser.add_argument_group("building the letters (as in letterpress build)")
+    add_options(building)  # type: ignore[arg-type]
     sending = parser.add_argument_group("delivery")
     sending.add_argument("--send", action="store_true", help="deliver the messages over SMTP")
     sending.add_argument("--smtp", metavar="HOST[:PORT]", help="the SMTP server to deliver to")
@@ -50,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from letterpress.cli import report
+    from letterpress.cli.build import check_signing_options, options
+    from letterpress.errors import LetterError
     from letterpress.mail import SmtpError, mail
     from letterpress.mail.ledger import LedgerBusy
     from letterpress.output import folder_problem
@@ -66,9 +73,20 @@ def run(args: argparse.Namespace) -> int:
         report.fail(f"cannot write into {args.output}: {unusable}")
         return 1
     try:
+        check_signing_options(args)
+    except LetterError as exc:
+        report.problems(exc.problems)  # options that do not go together: a wrong command line
+        return USAGE_ERROR
+    try:
+        chosen = options(args)
+    except LetterError as exc:
+        # No key, no letters: an unsigned PDF must not go out where a signed one was asked for.
+        report.problems(exc.problems)
+        return 1
+    try:
         result = mail(
             args.paths, args.output, smtp=settings, sender=args.sender,
-            allow_exempt=args.allow_exempt, resend=args.resend,
+            allow_exempt=args.allow_exempt, resend=args.resend, options=chosen, jobs=args.jobs,
         )
     except SmtpError as exc:
         report.fail(str(exc))
@@ -80,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         report.fail(f"{exc.filename or args.output}: {exc.strerror or exc}")
         return 1
     _print(result, sending=settings is not None)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
     return 0 if result.ok else 1
 
 
@@ -124,17 +144,38 @@ def _print(result: MailReport, sending: bool) -> None:
 
     if result.smtp_error:
         report.fail(result.smtp_error)
+    said: set[object] = set()
     for outcome in result.outcomes:
-        report.problems(outcome.warnings)
-        report.problems(outcome.problems)
-    written = sum(len(o.outputs) for o in result.outcomes)
+        for problem in (*outcome.warnings, *outcome.problems):
+            if problem not in said:  # the same finding of two letters is said once
+                said.add(problem)
+                report.problems([problem])
+    for note in result.notes:
+        print(f"letterpress: {note}", file=sys.stderr)
+    if result.interrupted:
+        print(f"interrupted: {_not_reached(result, sending)}; nothing new was started; run the "
+              "same command again for the rest", file=sys.stderr)
+    print(summary(result, sending), file=sys.stdout)
+
+
+def summary(result: MailReport, sending: bool) -> str:
+    """The last line of every run, complete or interrupted."""
     failed = sum(not o.ok for o in result.outcomes)
-    line = f"wrote {written} .eml"
+    line = f"wrote {result.total('written')} .eml"
     if sending:
-        delivered = sum(o.delivered for o in result.outcomes)
-        already = sum(o.already for o in result.outcomes)
-        line += f", delivered {delivered}, already delivered before {already}"
-    print(f"{line}; {failed} letter(s) with problems", file=sys.stdout)
+        line += (f", delivered {result.total('delivered')}, already delivered before "
+                 f"{result.total('already')}")
+        uncertain = result.total("uncertain")
+        if uncertain:
+            line += f", may have arrived {uncertain}"
+    elif result.total("already"):
+        line += f", already delivered before {result.total('already')} (their copies kept)"
+    return f"{line}; {failed} letter(s) with problems"
+
+
+def _not_reached(result: MailReport, sending: bool) -> str:
+    missing = result.not_reached + result.total("unsent")
+    return f"{missing} message(s) not {'sent' if sending else 'written'}"
 
 
 def _positive(text: str) -> float:

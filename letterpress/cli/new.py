@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
     from letterpress.errors import LetterError
     from letterpress.reading import load_letterhead
 
+    if not Path(args.name).name.strip() or Path(args.name).name in (".", ".."):
+        report.fail(f"{args.name!r} is not a file name; name the letter, e.g. letterpress new svar")
+        return 2
     letterhead = Path(args.letterhead) if args.letterhead else None
     if letterhead is not None and not letterhead.is_file():
         report.fail(f"letterhead file not found: {letterhead}")

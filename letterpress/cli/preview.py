@@ -23,9 +23,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from letterpress.cli import report
+    from letterpress.cli.report import one_letter_problem
     from letterpress.desktop.preview import preview
     from letterpress.desktop.viewer import NoViewer, open_in_viewer
 
+    problem = one_letter_problem(Path(args.path), "preview")
+    if problem:
+        report.fail(problem)
+        return 1
     result = preview(Path(args.path), Path(args.output))
     report.problems(result.outcome.warnings)
     report.problems(result.outcome.problems)

@@ -21,7 +21,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from letterpress.cli import report
+    from letterpress.cli.report import one_letter_problem
     from letterpress.desktop.watch import watch
 
+    problem = one_letter_problem(Path(args.path), "watch")
+    if problem:
+        report.fail(problem)
+        return 1
     print(f"watching {args.path}; stop with Ctrl-C", flush=True)
     return watch(Path(args.path), Path(args.output))

@@ -232,7 +232,7 @@ def _approved(language: str, candidates: list[Path]) -> str:
         return "true"
     if len(candidates) == 1:
         from letterpress.errors import LetterError
-        from letterpress.load import load_letterhead
+        from letterpress.reading import load_letterhead
 
         try:
             return "true" if load_letterhead(candidates[0]).approval_text.se else "false"

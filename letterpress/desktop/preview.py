@@ -61,7 +61,7 @@ def write_pngs(pdf: Path, dpi: int = DPI) -> list[Path]:
             finally:
                 page.close()
             buffer = io.BytesIO()
-            image.save(buffer, format="PNG", optimize=False)
+            image.save(buffer, format="PNG", optimize=False, pnginfo=_signed())
             target = pdf.with_name(f"{pdf.stem}-{index + 1}.png")
             write_atomic(target, buffer.getvalue())
             written.append(target)
@@ -71,10 +71,33 @@ def write_pngs(pdf: Path, dpi: int = DPI) -> list[Path]:
     return written
 
 
+SOFTWARE = "letterpress preview"
+"""Written into every preview PNG, so that only those are ever removed as stale."""
+
+
+def _signed() -> object:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Software", SOFTWARE)
+    return info
+
+
 def _remove_stale(pdf: Path, pages: int) -> None:
-    """Remove ``<stem>-N.png`` for pages the letter no longer has."""
+    """Remove ``<stem>-N.png`` that a preview wrote for pages the letter no longer has; a PNG
+    of that name that someone else made (a scan, a drawing) stays."""
     pattern = re.compile(rf"{re.escape(pdf.stem)}-(\d+)\.png")
     for candidate in pdf.parent.glob(f"{pdf.stem}-*.png"):
         match = pattern.fullmatch(candidate.name)
-        if match and int(match.group(1)) > pages:
+        if match and int(match.group(1)) > pages and _written_by_preview(candidate):
             candidate.unlink(missing_ok=True)
+
+
+def _written_by_preview(path: Path) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.info.get("Software") == SOFTWARE
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False

@@ -59,13 +59,16 @@ LABELS: dict[type[BaseModel], dict[str, str]] = {
     Recipient: {"name": "Navn", "attention": "Att.", "address": "Adresse", "email": _NB.email},
     Signatory: {"name": "Navn", "title": "Stilling", "signature": "Signatur"},
     Attachment: {"title": "Tittel", "file": "Fil"},
-    Email: {"to": "Til", "cc": "Kopi", "bcc": "Blindkopi", "subject": "Emne", "text": "Tekst"},
+    Email: {
+        "to": "Til", "cc": "Kopi", "bcc": "Blindkopi", "subject": "Emne", "text": "Tekst",
+        "reply_to": "Svar til",
+    },
     Letterhead: {
         "name": "Avsender", "unit": "Enhet", "logo": "Logo", "logo_alt": "Alternativ tekst",
         "post_address": _NB.post_address, "visit_address": _NB.visit_address,
         "phone": _NB.phone, "email": _NB.email, "web": _NB.web, "org_number": _NB.org_number,
         "account": _NB.account, "fonts": "Skrifter", "colour": "Farge",
-        "approval_text": "Tekst om elektronisk godkjenning",
+        "approval_text": "Tekst om elektronisk godkjenning", "language": "Språk",
     },
     ApprovalText: {"nb": "Bokmål", "nn": "Nynorsk", "en": "Engelsk", "se": "Nordsamisk"},
     Fonts: {"regular": "Vanlig", "bold": "Fet", "italic": "Kursiv", "bold_italic": "Fet kursiv"},
@@ -93,8 +96,9 @@ def letter_schema() -> dict[str, Any]:
     )
     properties["recipients"] = _either(
         {"type": "array", "items": {"$ref": "#/$defs/MergeRecipient"}},
-        _path("a CSV file with a header row: name, attention, address (lines separated by |), "
-              "email and any others"),
+        _path("a CSV file or an Excel workbook (.xlsx) with a header row: Navn/name, "
+              "Att/attention, Adresse, Adresse1-3 or address (lines separated by |), Postnr, "
+              "Poststed, Land, E-post/email and any others"),
         like=properties["recipients"],
     )
     _items_also_text(properties["attachments"])

@@ -20,12 +20,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from letterpress.batch.report import Outcome
 from letterpress.errors import LetterError
 from letterpress.model import Letter
 from letterpress.options import Options
+
+if TYPE_CHECKING:
+    from watchfiles import Change
 
 STEP_MS = 30
 """Quiet time after a change before building: an editor's save is often several writes."""
@@ -129,10 +132,10 @@ class Watcher:
     def _directories(self) -> list[Path]:
         return sorted({path.parent for path in self.files if path.parent.is_dir()})
 
-    def _relevant(self, change: Any, path: str) -> bool:
+    def _relevant(self, change: Change, path: str) -> bool:
         return Path(path).resolve() in self.files
 
-    def _print_changes(self, changes: Iterable[tuple[Any, str]]) -> None:
+    def _print_changes(self, changes: Iterable[tuple[Change, str]]) -> None:
         names = sorted({Path(path).name for _, path in changes})
         print(f"{_now()} changed: {', '.join(names)}", file=self.out, flush=True)
 

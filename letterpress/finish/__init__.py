@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import replace
+from pathlib import Path
 
 import pikepdf
 
@@ -20,7 +22,9 @@ from letterpress.errors import Problem
 from letterpress.finish.images import attach_images
 from letterpress.finish.metadata import DocumentInfo, write_metadata
 from letterpress.finish.pdfa import make_pdfa, save_pdf
-from letterpress.finish.tags import write_structure
+from letterpress.finish.subsets import tag_subsets
+from letterpress.finish.tags import tag_appended_pages, write_structure
+from letterpress.labels import labels
 from letterpress.layout.painter import Painted
 from letterpress.model import Letter
 from letterpress.options import Options
@@ -39,11 +43,9 @@ def finish(
         write_metadata(pdf, _info(painted, letter))
         archivable = True
         if files:
-            from letterpress.finish.attachments import append_attachments, breaks_pdfa
-
-            found = append_attachments(pdf, files, strict=options.strict_archive)
-            _report(found, warnings)
-            archivable = not breaks_pdfa(found)
+            archivable = _append(pdf, files, letter, options, warnings)
+            tag_appended_pages(pdf, len(painted.marks), _appended(letter))
+        tag_subsets(pdf)
         if options.pdfa and archivable:
             tagged_only = not files
             make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)
@@ -57,10 +59,69 @@ def finish(
 
         data = overlay(data)
     if options.signer is not None:
-        from letterpress.finish.sign import sign_pdf
+        from letterpress.finish.sign import sign_pdf, stamp_for
 
-        data = sign_pdf(data, options.signer)
+        stamp = stamp_for(painted.document, options.signer) if options.stamp else None
+        data = sign_pdf(
+            data,
+            options.signer,
+            stamp=stamp,
+            tsa=options.tsa,
+            ltv=options.ltv,
+            language=painted.document.language,
+        )
     return data
+
+
+def _appended(letter: Letter) -> list[tuple[str, int]]:
+    """For each appended PDF, the alternative text of its pages and how many there are."""
+    words = labels(letter.language)
+    found = []
+    for attachment in letter.attachments:
+        if attachment.file is None:
+            continue
+        with pikepdf.open(attachment.file) as source:
+            count = len(source.pages)
+        # A format for tag_appended_pages: the page label's {n} and {m} are filled in there.
+        title = f"{words.attachments}: {attachment.title}".replace("{", "{{").replace("}", "}}")
+        found.append((f"{title}, {words.page}", count))
+    return found
+def _append(
+    pdf: pikepdf.Pdf,
+    files: list[Path],
+    letter: Letter,
+    options: Options,
+    warnings: list[Problem] | None,
+) -> bool:
+    """Append the attachments; whether the letter can still claim PDF/A."""
+    from letterpress.errors import LetterError
+    from letterpress.finish.attachments import (
+        append_attachments,
+        archive_faults,
+        breaks_pdfa,
+        locate,
+    )
+
+    try:
+        found = append_attachments(pdf, files, strict=options.strict_archive)
+    except LetterError as error:
+        raise LetterError(locate(error.problems, letter)) from None
+    _report(locate(found, letter), warnings)
+    if breaks_pdfa(found) or not options.pdfa:
+        return not breaks_pdfa(found)
+    # The claim is made only for what the finished file really holds.
+    faults = archive_faults(pdf)
+    if not faults:
+        return True
+    problem = _notice(
+        letter,
+        f"the appended PDFs bring {', '.join(faults)} that could not be removed, which "
+        "PDF/A forbids; export the attachments as PDF/A",
+    )
+    if options.strict_archive:
+        raise LetterError(replace(problem, warning=False))
+    _report([problem], warnings)
+    return False
 
 
 def _info(painted: Painted, letter: Letter) -> DocumentInfo:

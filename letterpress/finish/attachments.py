@@ -10,6 +10,7 @@ non-printing annotations, multimedia) is mended, and the report says so.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from letterpress.finish.pdfa import (
     PRINT_FLAG,
     is_allowed_action,
 )
+from letterpress.model import Letter
 
 FIELD = "attachments"
 HEADER_WINDOW = 1024
@@ -116,10 +118,56 @@ def _inspect(source: pikepdf.Pdf, path: Path) -> list[Problem]:
         return inspect_and_mend(source, path)
     except UNREADABLE as error:
         raise LetterError(_damaged(path, str(error))) from None
+    except _TooDeep as deep:
+        raise _error(
+            path,
+            f"nests {deep.what} more than {limits.MAX_PDF_NESTING} levels deep, which no "
+            "real document does (the file is damaged or made to harm). Print it to a new PDF "
+            "and attach that",
+        ) from None
 
 
 def _fails_strict(problem: Problem) -> bool:
     return isinstance(problem, PdfaProblem | _LeftOut)
+
+
+def check_attachments(letter: Letter, *, strict: bool) -> list[Problem]:
+    """Open and inspect the letter's attachments as finishing will, without typesetting:
+    raises ``LetterError`` for what finishing would refuse; returns the warnings. Every
+    problem is located at the letter's line that names the file."""
+    files = [a.file for a in letter.attachments if a.file is not None]
+    opened: list[tuple[Path, pikepdf.Pdf]] = []
+    try:
+        return locate(_open_and_check(files, strict, opened), letter)
+    except LetterError as error:
+        raise LetterError(locate(error.problems, letter)) from None
+    finally:
+        for _, source in opened:
+            source.close()
+
+
+def locate(problems: list[Problem], letter: Letter) -> list[Problem]:
+    """Problems of attachment files as problems of the letter, at the line naming each file."""
+    if letter.source is None:
+        return problems
+    where = {a.file: i for i, a in enumerate(letter.attachments) if a.file is not None}
+    located: list[Problem] = []
+    for problem in problems:
+        index = where.get(problem.path) if problem.path is not None else None
+        if index is None:
+            located.append(problem)
+            continue
+        field_name = f"attachments.{index}.file"
+        located.append(
+            replace(
+                problem,
+                path=letter.source.path,
+                line=letter.source.line_of(field_name),
+                field=field_name,
+                message=f"{problem.path} {problem.message}",
+            )
+        )
+    return located
 
 
 # --- opening ---------------------------------------------------------------------------
@@ -227,6 +275,7 @@ def inspect_and_mend(source: pikepdf.Pdf, path: Path) -> list[Problem]:
     _document_level(source, scan.found)
     for page in source.pages:
         scan.page(page)
+    _every_object(source, scan.found)
     return _report(scan.found, path)
 
 
@@ -248,11 +297,110 @@ def _document_level(source: pikepdf.Pdf, found: Findings) -> None:
     found.xfa = isinstance(form, Dictionary) and "/XFA" in form
 
 
-def _count_name_tree(node: pikepdf.Object, depth: int = 0) -> int:
-    if not isinstance(node, Dictionary) or depth > 32:
-        return 0
-    count = len(node.get("/Names", Array())) // 2
-    return count + sum(_count_name_tree(kid, depth + 1) for kid in node.get("/Kids", Array()))
+def _count_name_tree(root: pikepdf.Object) -> int:
+    """Leaves of a name tree, each node counted once: a node listed under its own /Kids (or
+    twice) would otherwise be walked again and again."""
+    count = 0
+    seen: set[tuple[int, int]] = set()
+    level = [root]
+    for _ in range(limits.MAX_PDF_NESTING):
+        following: list[pikepdf.Object] = []
+        for node in level:
+            if not isinstance(node, Dictionary) or not _first_visit(node, seen):
+                continue
+            names = node.get("/Names")
+            count += len(names) // 2 if isinstance(names, Array) else 0
+            kids = node.get("/Kids")
+            following.extend(kids if isinstance(kids, Array) else ())
+        if not following:
+            return count
+        level = following
+    raise _TooDeep("its list of embedded files")
+
+
+def _first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
+    """True the first time the indirect object ``obj`` is met (direct objects every time)."""
+    if not obj.is_indirect:
+        return True
+    if obj.objgen in seen:
+        return False
+    seen.add(obj.objgen)
+    return True
+
+
+class _TooDeep(Exception):
+    """An attachment nests objects deeper than ``limits.MAX_PDF_NESTING``."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+# Filters that read_bytes() undoes completely, so their data can be compressed again.
+_GENERAL_FILTERS = frozenset(
+    {"/LZWDecode", "/FlateDecode", "/ASCIIHexDecode", "/ASCII85Decode", "/RunLengthDecode"}
+)
+_EXTERNAL_KEYS = ("/F", "/FFilter", "/FDecodeParms")
+
+
+def _every_object(source: pikepdf.Pdf, found: Findings) -> None:
+    """What hides outside the walk over pages: actions on the parents of form fields, LZW and
+    external streams. Every object of the file once, in the order of its cross-reference
+    table, so no cycle or depth matters."""
+    for obj in source.objects:
+        if isinstance(obj, Stream):
+            _stream(obj, found)
+        if isinstance(obj, Dictionary | Stream):
+            _actions(obj, found)
+
+
+def _actions(obj: pikepdf.Object, found: Findings) -> None:
+    if "/AA" in obj:
+        del obj.AA
+        found.mended["removed JavaScript"] += 1
+    action = obj.get("/A")
+    if isinstance(action, Dictionary) and not is_allowed_action(action):
+        del obj.A
+        found.mended["removed JavaScript and other forbidden actions"] += 1
+
+
+def _stream(stream: pikepdf.Stream, found: Findings) -> None:
+    if any(key in stream for key in _EXTERNAL_KEYS):
+        found.forbidden.add("external streams (content kept in another file)")
+    names = _filter_names(stream)
+    if "/LZWDecode" not in names:
+        return
+    if not set(names) <= _GENERAL_FILTERS:
+        found.forbidden.add("LZW compression")
+        return
+    # PDF/A forbids LZW; the same bytes compressed with Flate look exactly the same.
+    stream.write(zlib.compress(stream.read_bytes()), filter=Name.FlateDecode)
+    found.mended["compressed LZW streams with Flate"] += 1
+
+
+def _filter_names(stream: pikepdf.Stream) -> list[str]:
+    filters = stream.get("/Filter")
+    return [str(f) for f in (filters if isinstance(filters, Array) else [filters]) if f]
+
+
+def archive_faults(pdf: pikepdf.Pdf) -> list[str]:
+    """What in the finished letter still keeps it from PDF/A-2, checked on every object just
+    before the claim is made: actions, JavaScript, LZW and external streams."""
+    faults: set[str] = set()
+    for obj in pdf.objects:
+        if not isinstance(obj, Dictionary | Stream):
+            continue
+        if "/AA" in obj or "/JS" in obj or str(obj.get("/S", "")) == "/JavaScript":
+            faults.add("JavaScript or other actions")
+        action = obj.get("/A")
+        if isinstance(action, Dictionary) and not is_allowed_action(action):
+            faults.add("JavaScript or other actions")
+        if isinstance(obj, Stream):
+            if any(key in obj for key in _EXTERNAL_KEYS):
+                faults.add("external streams")
+            if "/LZWDecode" in _filter_names(obj):
+                faults.add("LZW compression")
+    return sorted(faults)
 
 
 class _Scan:
@@ -261,14 +409,11 @@ class _Scan:
     def __init__(self, found: Findings) -> None:
         self.found = found
         self.seen: set[tuple[int, int]] = set()
+        self.depth = 0
+        """Resources being walked inside each other now: forms, patterns, Type 3 fonts."""
 
     def first_visit(self, obj: pikepdf.Object) -> bool:
-        if not obj.is_indirect:
-            return True
-        if obj.objgen in self.seen:
-            return False
-        self.seen.add(obj.objgen)
-        return True
+        return _first_visit(obj, self.seen)
 
     def page(self, page: pikepdf.Page) -> None:
         obj = page.obj
@@ -334,6 +479,15 @@ class _Scan:
     def resources(self, res: pikepdf.Object | None) -> None:
         if not isinstance(res, Dictionary) or not self.first_visit(res):
             return
+        if self.depth >= limits.MAX_PDF_NESTING:
+            raise _TooDeep("forms, patterns or Type 3 fonts")
+        self.depth += 1
+        try:
+            self._resources(res)
+        finally:
+            self.depth -= 1
+
+    def _resources(self, res: pikepdf.Dictionary) -> None:
         for font in _values(res.get("/Font")):
             self.font(font)
         for xobject in _values(res.get("/XObject")):

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pikepdf
+    from reportlab.pdfgen.canvas import Canvas
 
 from letterpress.geometry import (
     ADDRESS_BLOCK,
@@ -89,7 +93,9 @@ def overlay(pdf: bytes) -> bytes:
         return out.getvalue()
 
 
-def _stamp(document: Any, page: Any, marks_page: Any, rect: Any) -> None:
+def _stamp(
+    document: pikepdf.Pdf, page: pikepdf.Page, marks_page: pikepdf.Page, rect: pikepdf.Rectangle
+) -> None:
     """Draw ``marks_page`` over ``page`` as artifact content (not part of the text structure)."""
     import pikepdf
 
@@ -114,7 +120,7 @@ def draw_marks(width: float, height: float) -> bytes:
     return buffer.getvalue()
 
 
-def _draw(canvas: Any, mark: Mark, page_height: float) -> None:
+def _draw(canvas: Canvas, mark: Mark, page_height: float) -> None:
     box = mark.box
     left, bottom = box.x * MM, (page_height - box.bottom) * MM
     canvas.saveState()

@@ -1,4 +1,8 @@
-"""Signing finished letters: a PAdES baseline (B-B) signature, appended as an incremental update.
+"""Signing finished letters with PAdES signatures, appended as incremental updates.
+
+B-B by default; with a time-stamping authority B-T; with its validation data and a document
+timestamp B-LTA (see docs/signing.md). The first signature on a letter certifies it (DocMDP,
+form filling and signing allowed). pyHanko is used only through ``letterpress.finish.pades``.
 
 The key is decrypted once and reused for every letter of a batch::
 
@@ -24,60 +28,31 @@ Determinism, with ``SOURCE_DATE_EPOCH`` set (and the same pyHanko and ReportLab 
   no RFC 6979 support (older releases, or built against OpenSSL before 3.2).
 
 Without ``SOURCE_DATE_EPOCH`` the signing time is the current time of this computer, which a
-reader of the PDF has to take on trust (there is no time-stamping authority in B-B).
+reader of the PDF has to take on trust unless a time-stamping authority vouches for it (B-T and
+up). A timestamp, and so a B-T or B-LTA letter, is never byte-for-byte reproducible.
 """
 
 from __future__ import annotations
 
-import asyncio
 import getpass
-import hashlib
-import logging
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
-from asn1crypto import cms
-from asn1crypto.algos import SignedDigestAlgorithm
-from asn1crypto.x509 import Certificate as Asn1Certificate
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.keys.internal import (
-    translate_pyca_cryptography_cert_to_asn1,
-    translate_pyca_cryptography_key_to_asn1,
-)
-from pyhanko.pdf_utils import generic, layout
-from pyhanko.pdf_utils.content import PdfContent
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.signers.pdf_signer import PdfSigningSession
-from pyhanko.stamp import StaticStampStyle
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from letterpress import clock
 from letterpress.errors import LetterError
 from letterpress.geometry import MM
 from letterpress.limits import MAX_INPUT_BYTES
-from letterpress.options import Signer
-
-# pyHanko logs failures with a traceback; letterpress reports them as LetterError instead, and
-# without a handler of their own Python would print them on standard error.
-for _name in ("pyhanko", "pyhanko_certvalidator"):
-    logging.getLogger(_name).addHandler(logging.NullHandler())
+from letterpress.options import Signer, TimestampAuthority
 
 SIGNING_KEYS = (
     rsa.RSAPrivateKey,
@@ -90,10 +65,7 @@ SIGNING_KEYS = (
 
 PASSWORD_VARIABLE = "LETTERPRESS_SIGN_PASSWORD"
 FIELD = "sign"
-
-_INVISIBLE = fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True)
-"""PDF/A wants the print flag on every widget; PDF/UA wants an untagged one hidden or outside
-the page, and a zero-size box far outside the page is both."""
+TSA_PASSWORD_VARIABLE = "LETTERPRESS_TSA_PASSWORD"
 
 
 @dataclass(frozen=True)
@@ -257,156 +229,114 @@ def _common_name(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string()
 
 
-def _cms_signer(
-    key: pkcs12.PKCS12PrivateKeyTypes, cert: x509.Certificate, extra: list[x509.Certificate]
-) -> _KeptKeySigner:
-    store = SimpleCertificateStore()
-    store.register_multiple(translate_pyca_cryptography_cert_to_asn1(c) for c in extra)
-    return _KeptKeySigner(
-        key,
-        signing_cert=translate_pyca_cryptography_cert_to_asn1(cert),
-        signing_key=translate_pyca_cryptography_key_to_asn1(key),
-        cert_registry=store,
-    )
-
-
-class _KeptKeySigner(signers.SimpleSigner):
-    """A SimpleSigner that keeps the decrypted key object and signs ECDSA per RFC 6979.
-
-    pyHanko's SimpleSigner parses the key again for every signature; keeping it parsed saves
-    that work in a batch (for RSA keys most of the time a signature takes), and deterministic
-    nonces make signed letters reproducible. RSA-PSS and other schemes are left to pyHanko.
-    """
-
-    def __init__(self, key: pkcs12.PKCS12PrivateKeyTypes, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._key = key
-        self.container_size: int | None = None
-        self.signed_attr_prov_spec = _PadesAttributes(self.signing_cert)
-
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Build workers (-j N) receive the signer through the process pool's private pipe; the
-        # key object cannot be pickled, so it travels as unencrypted PKCS#8 and is never
-        # written anywhere.
-        key = self._key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        others = [cert.dump() for cert in self.cert_registry]
-        assert self.signing_cert is not None  # set by __init__ from the .p12 file
-        return _restore_signer, (key, self.signing_cert.dump(), others, self.container_size)
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        algorithm = get_pyca_cryptography_hash(digest_algorithm)
-        if isinstance(self._key, ec.EllipticCurvePrivateKey):
-            ecdsa = ec.ECDSA(algorithm, deterministic_signing=True) if _rfc6979() else None
-            return self._key.sign(data, ecdsa or ec.ECDSA(algorithm))
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-        if isinstance(self._key, rsa.RSAPrivateKey) and _pkcs1v15(mechanism):
-            # Parsing an RSA key checks it, which costs 50 ms or more each time.
-            return self._key.sign(data, padding.PKCS1v15(), algorithm)
-        return super().sign_raw(data, digest_algorithm)
-
-
-def _restore_signer(
-    key: bytes, cert: bytes, others: list[bytes], container_size: int | None
-) -> _KeptKeySigner:
-    """The inverse of ``_KeptKeySigner.__reduce__``."""
-    restored = _cms_signer(
-        serialization.load_der_private_key(key, password=None),  # type: ignore[arg-type]
-        x509.load_der_x509_certificate(cert),
-        [x509.load_der_x509_certificate(other) for other in others],
-    )
-    restored.container_size = container_size
-    return restored
-
-
-class _PadesAttributes(SignedAttributeProviderSpec):
-    """The signed attributes of a PAdES signature, the certificate reference built only once.
-
-    pyHanko adds content type and message digest itself; PAdES forbids a signing-time
-    attribute, which leaves signing-certificate-v2. asn1crypto re-encodes a freshly built
-    nested structure many times over (about 20 ms per signature); one parsed from DER is
-    encoded once.
-    """
-
-    def __init__(self, cert: Asn1Certificate) -> None:
-        value = as_signing_certificate_v2(cert)
-        self._der = simple_cms_attribute("signing_certificate_v2", value).dump()
-
-    def signed_attr_providers(
-        self, data_digest: bytes, digest_algorithm: str
-    ) -> Iterator[CMSAttributeProvider]:
-        yield _Prebuilt(self._der)
-
-
-class _Prebuilt(CMSAttributeProvider):
-    attribute_type = "signing_certificate_v2"
-
-    def __init__(self, der: bytes) -> None:
-        self._der = der
-
-    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
-        return cms.CMSAttribute.load(self._der)
-
-
-def _pkcs1v15(mechanism: SignedDigestAlgorithm) -> bool:
-    try:
-        return bool(mechanism.signature_algo == "rsassa_pkcs1v15")
-    except ValueError:  # an algorithm asn1crypto cannot name
-        return False
-
-
-@cache
-def _rfc6979() -> bool:
-    """Whether the cryptography library can make deterministic ECDSA signatures."""
-    try:
-        ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
-    except (UnsupportedAlgorithm, TypeError):
-        return False
-    return True
-
-
 def _problem(p12: Path | None, message: str) -> LetterError:
     return LetterError.at(p12, None, FIELD, message)
 
 
+def _cms_signer(
+    key: pkcs12.PKCS12PrivateKeyTypes, cert: x509.Certificate, extra: list[x509.Certificate]
+) -> Any:
+    from letterpress.finish import pades
+
+    return pades.cms_signer(key, cert, extra)
+
+
+# -- the time-stamping authority --------------------------------------------------------------
+
+
+def timestamp_authority(url: str, user: str | None = None) -> TimestampAuthority:
+    """The authority at ``url``, checked by asking it for one timestamp.
+
+    The password for ``user`` comes from ``LETTERPRESS_TSA_PASSWORD``. Raises ``LetterError``
+    (field ``tsa``) when the URL is not http(s), the password is missing, or the authority
+    gives no timestamp: better one error before the build than one per letter.
+    """
+    from letterpress.finish import pades
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise LetterError.at(
+            None, None, "tsa", f"{url!r} is not an http:// or https:// URL of a time-stamping "
+            "authority; give the RFC 3161 URL your certificate provider names",
+        )
+    password = os.environ.get(TSA_PASSWORD_VARIABLE) if user else None
+    if user and password is None:
+        raise LetterError.at(
+            None, None, "tsa", f"no password for the time-stamping authority user {user!r}; "
+            f"set {TSA_PASSWORD_VARIABLE}",
+        )
+    authority = TimestampAuthority(url, user, password)
+    try:
+        pades.check_authority(authority)
+    except pades.Unusable as exc:
+        raise LetterError.at(None, None, "tsa", str(exc)) from None
+    return authority
+
+
 # -- signing ----------------------------------------------------------------------------------
 
+TOOLTIPS = {
+    "nb": ("Elektronisk signatur av {name}", "Dokumenttidsstempel"),
+    "nn": ("Elektronisk signatur av {name}", "Dokumenttidsstempel"),
+    "en": ("Electronic signature of {name}", "Document timestamp"),
+}
+"""What a screen reader announces for the signature field and the document timestamp field."""
 
-def sign_pdf(pdf: bytes, signer: Signer, *, stamp: Stamp | None = None) -> bytes:
-    """Add a PAdES B-B signature over the whole of ``pdf`` and return the signed file.
+STAMP_LINES = {
+    "nb": ("Signert elektronisk av {name}", "{time}"),
+    "nn": ("Signert elektronisk av {name}", "{time}"),
+    "en": ("Signed electronically by {name}", "{time}"),
+}
 
-    Invisible unless ``stamp`` is given. Raises ``LetterError`` when the PDF cannot be read or
-    the stamp does not fit on its page.
+
+def sign_pdf(
+    pdf: bytes,
+    signer: Signer,
+    *,
+    stamp: Stamp | None = None,
+    tsa: TimestampAuthority | None = None,
+    ltv: bool = False,
+    language: str = "nb",
+) -> bytes:
+    """Sign ``pdf`` (PAdES) and return the signed file; the first signature certifies it.
+
+    B-B by default; with ``tsa`` B-T (a timestamp on the signature); with ``tsa`` and ``ltv``
+    B-LTA (validation data and a document timestamp). Invisible unless ``stamp`` is given.
+    Raises ``LetterError`` when the PDF cannot be read, the stamp does not fit on its page, or
+    the authority or a revocation service fails; nothing is returned half-signed.
     """
+    from letterpress.finish import pades
+
+    if ltv and tsa is None:
+        raise _problem(signer.p12, LTV_WITHOUT_TSA)
     when = signing_time()
     _check_time(signer, when)
-    writer = _writer(pdf, signer)
-    if clock.fixed_time() is not None:
-        _derive_document_id(writer, pdf, when)
-    name = _field_name(writer)
-    spec = fields.SigFieldSpec(sig_field_name=name, invis_sig_settings=_INVISIBLE)
-    style = None
-    if stamp is not None:
-        lines = _stamp_lines(stamp, signer, when)
-        spec = fields.SigFieldSpec(
-            sig_field_name=name,
-            on_page=stamp.page,
-            box=_stamp_rect(writer, stamp, signer),
-            readable_field_name=" ".join(lines),
+    tooltip, timestamp_tooltip = TOOLTIPS.get(language, TOOLTIPS["nb"])
+    try:
+        draft = pades.Draft(pdf)
+        appearance = _appearance(draft, stamp, signer, when) if stamp is not None else None
+        request = pades.Request(
+            when=when,
+            tooltip=" ".join(_stamp_lines(stamp, signer, when))
+            if stamp is not None
+            else tooltip.format(name=signer.name),
+            reproducible=clock.fixed_time() is not None,
+            appearance=appearance,
+            authority=tsa,
+            archive=ltv,
+            timestamp_tooltip=timestamp_tooltip,
         )
-        fields.append_signature_field(writer, spec)
-        _tag_widget(writer, name, stamp.page, " ".join(lines))
-        style = _stamp_style(stamp, lines)
-    meta = signers.PdfSignatureMetadata(
-        field_name=name,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-    )
-    pdf_signer = signers.PdfSigner(meta, signer.cms, stamp_style=style, new_field_spec=spec)
-    return asyncio.run(_sign(pdf_signer, writer, when))
+        return draft.sign(signer.cms, request)
+    except pades.Unusable as exc:
+        # A service that failed is named as the option that asked for it.
+        option = {"tsa": "tsa", "validation": "ltv"}.get(exc.service or "", FIELD)
+        path = signer.p12 if option == FIELD else None
+        raise LetterError.at(path, None, option, str(exc)) from None
+
+
+LTV_WITHOUT_TSA = (
+    "--ltv needs --tsa: long-term validation data is protected by a document timestamp; "
+    "give the URL of your time-stamping authority"
+)
 
 
 def signing_time() -> datetime:
@@ -424,82 +354,26 @@ def _check_time(signer: Signer, when: datetime) -> None:
         )
 
 
-def _writer(pdf: bytes, signer: Signer) -> IncrementalPdfFileWriter:
-    try:
-        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        raise _problem(signer.p12, f"the PDF to sign cannot be read ({exc})") from None
-    if writer.security_handler is not None:
-        raise _problem(signer.p12, "cannot sign an encrypted PDF")
-    # pyHanko rewrites the XMP metadata (producer, modification date) on every incremental
-    # write, and its round trip breaks the PDF/A extension schemas (pdfuaid), so the letter
-    # would lose its PDF/A-2a and PDF/UA-1 claims. The maintainer's documented way to keep the
-    # metadata as it is: replace this internal hook (pyHanko issues 223 and 755).
-    writer._update_meta = lambda: None  # type: ignore[method-assign]
-    return writer
-
-
-def _derive_document_id(writer: IncrementalPdfFileWriter, pdf: bytes, when: datetime) -> None:
-    # pyHanko gives the new revision a random second /ID; derive it from what was signed
-    # instead, so a reproducible build stays reproducible after signing.
-    first = generic.ByteStringObject(writer.document_id[0])
-    digest = hashlib.sha256(pdf + when.isoformat().encode("ascii")).digest()[:16]
-    writer._document_id = generic.ArrayObject([first, generic.ByteStringObject(digest)])
-
-
-def _field_name(writer: IncrementalPdfFileWriter) -> str:
-    taken = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev)}
-    number = 1
-    while f"Signature{number}" in taken:
-        number += 1
-    return f"Signature{number}"
-
-
-async def _sign(
-    pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter, when: datetime
-) -> bytes:
-    """pyHanko's ``async_sign_pdf``, step by step, because it has no way to set the time."""
-    session = pdf_signer.init_signing_session(writer)
-    session.system_time = when
-    reserved = await _container_size(session)
-    document = session.prepare_tbs_document(validation_info=None, bytes_reserved=reserved)
-    output = BytesIO()
-    digest, _ = document.digest_tbs_document(output=output)
-    signed = await document.perform_signature(
-        document_digest=digest.document_digest,
-        pdf_cms_signed_attrs=PdfCMSSignedAttributes(signing_time=when),
-    )
-    await signed.post_signature_processing(output)
-    return output.getvalue()
-
-
-async def _container_size(session: PdfSigningSession) -> int:
-    """Bytes to reserve for the signature: measured by a dry run once per key, then reused."""
-    cms_signer = session.pdf_signer.signer
-    size: int | None = getattr(cms_signer, "container_size", None)
-    if size is None:
-        # The dry run's exact size plus slack: an ECDSA signature is a few bytes longer or
-        # shorter from one signature to the next (pyHanko's own default wastes 50 %).
-        size = await session.estimate_signature_container_size(None, tight=True) + 64
-        if isinstance(cms_signer, _KeptKeySigner):
-            cms_signer.container_size = size
-    return size
-
-
 # -- the visible stamp ------------------------------------------------------------------------
 
 
-def _stamp_rect(
-    writer: IncrementalPdfFileWriter, stamp: Stamp, signer: Signer
-) -> tuple[int, int, int, int]:
+def _appearance(draft: Any, stamp: Stamp, signer: Signer, when: datetime) -> Any:
+    from letterpress.finish import pades
+
+    rect = _stamp_rect(draft, stamp, signer)
+    lines = _stamp_lines(stamp, signer, when)
+    width, height = stamp.box[2] * MM, stamp.box[3] * MM
+    return pades.Appearance(stamp.page, rect, _stamp_pdf(lines, width, height, stamp.font))
+
+
+def _stamp_rect(draft: Any, stamp: Stamp, signer: Signer) -> tuple[float, float, float, float]:
     """The stamp's box in PDF user space (points, origin bottom-left of the media box)."""
-    pages = writer.root["/Pages"]["/Count"]
+    pages = draft.pages
     if not 0 <= stamp.page < pages:
         raise _problem(
             signer.p12, f"the stamp is on page {stamp.page + 1}, but the PDF has {pages}"
         )
-    page = writer.find_page_for_modification(stamp.page)[0].get_object()
-    x0, y0, x1, y1 = (float(v) for v in page["/MediaBox"])
+    x0, y0, x1, y1 = draft.media_box(stamp.page)
     left, top, width, height = stamp.box
     rect = (x0 + left * MM, y1 - (top + height) * MM, x0 + (left + width) * MM, y1 - top * MM)
     inside = x0 <= rect[0] and y0 <= rect[1] and rect[2] <= x1 and rect[3] <= y1
@@ -509,21 +383,7 @@ def _stamp_rect(
             f"the stamp box {stamp.box} mm (left, top, width, height) does not fit on the "
             "page; give a positive size inside the page",
         )
-    return tuple(round(v) for v in rect)  # type: ignore[return-value]
-
-
-def _stamp_style(stamp: Stamp, lines: list[str]) -> StaticStampStyle:
-    width, height = stamp.box[2] * MM, stamp.box[3] * MM
-    appearance = _ReportLabPage(_stamp_pdf(lines, width, height, stamp.font), width, height)
-    return StaticStampStyle(
-        background=appearance,
-        border_width=0,
-        background_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=layout.Margins.uniform(0),
-        ),
-    )
+    return rect
 
 
 def _stamp_lines(stamp: Stamp, signer: Signer, when: datetime) -> list[str]:
@@ -590,86 +450,111 @@ def _fit_size(lines: list[str], font: str, width: float, height: float) -> float
     return max(size, 1.0)
 
 
-def _tag_widget(writer: IncrementalPdfFileWriter, name: str, page: int, alt: str) -> None:
-    """Put the stamp's widget in the structure tree as a Form element, as PDF/UA-1 asks.
+# -- where the stamp goes -------------------------------------------------------------------
 
-    Untagged PDFs, and parent trees that are not a flat /Nums array, are left alone.
+STAMP_SIZE = (72.0, 12.0)
+"""Width and height of the stamp in mm: two lines of 9 pt."""
+STAMP_GAP = 4.0
+"""Space in mm between the signatories (or the last text) and the stamp."""
+CLEARANCE = 2.0
+"""Free space in mm kept around the stamp."""
+DESCENT = 1.5
+"""How far in mm text reaches below its baseline."""
+
+
+def stamp_for(document: Any, signer: Signer) -> Stamp:
+    """A stamp on the letter's last page: beside the signatories where nothing else is drawn,
+    else under the last thing on the page; without signatories, under the last text.
+
+    ``document`` is the laid-out letter (``letterpress.layout.page.Document``); appended
+    attachments come after its pages and are not considered. Raises ``LetterError`` when
+    the last page has no free place of the stamp's size.
     """
-    tree = writer.root.get("/StructTreeRoot")
-    parents = tree.get_object().get("/ParentTree") if tree is not None else None
-    if tree is None or parents is None or "/Nums" not in parents.get_object():
-        return
-    tree, parents = tree.get_object(), parents.get_object()
-    document = _top_element(tree)
-    _name, _value, widget_ref = next(fields.enumerate_sig_fields(writer, with_name=name))
-    page_ref = writer.find_page_for_modification(page)[0]
-    key = _next_parent_key(tree, parents)
-    element = writer.add_object(
-        generic.DictionaryObject(
-            {
-                generic.pdf_name("/Type"): generic.pdf_name("/StructElem"),
-                generic.pdf_name("/S"): generic.pdf_name("/Form"),
-                generic.pdf_name("/P"): document,
-                generic.pdf_name("/Pg"): page_ref,
-                generic.pdf_name("/Alt"): generic.TextStringObject(alt),
-                generic.pdf_name("/K"): generic.DictionaryObject(
-                    {
-                        generic.pdf_name("/Type"): generic.pdf_name("/OBJR"),
-                        generic.pdf_name("/Obj"): widget_ref,
-                        generic.pdf_name("/Pg"): page_ref,
-                    }
-                ),
-            }
+    from letterpress import geometry as g
+
+    index = len(document.pages) - 1
+    items = document.pages[index].items
+    boxes = [box for box in map(_box, items) if box is not None]
+    group = _signatory_nodes(document.structure)
+    ours = [_box(i) for i in items if group and getattr(i, "node", None) in group]
+    top_limit = g.TITLE_MIN_TOP if index == 0 else g.BODY_TOP_LATER
+    bottom_limit = g.BODY_BOTTOM_FIRST if index == 0 else g.BODY_BOTTOM_LATER
+    width, height = STAMP_SIZE
+    lines = STAMP_LINES.get(_language(document.language), STAMP_LINES["nb"])
+    candidates = []
+    if ours:
+        # Beside the signatories at the right margin: level with their first line if the
+        # place is free, else the nearest free place up or down, in steps of 1 mm.
+        first = min(box[1] for box in ours if box is not None)
+        tops = [first + step * sign for step in range(40) for sign in (1, -1)]
+        candidates += [(g.RIGHT - width, top) for top in tops if top >= top_limit]
+    content = [box for box, item in zip(boxes, items, strict=False) if _is_content(item)]
+    below = max((box[3] for box in content), default=top_limit - STAMP_GAP)
+    candidates.append((g.LEFT, below + STAMP_GAP))
+    for left, top in candidates:
+        box = (left, top, left + width, top + height)
+        clear = (left - CLEARANCE, top - CLEARANCE, box[2] + CLEARANCE, box[3] + CLEARANCE)
+        if box[3] <= bottom_limit and not any(_overlap(clear, other) for other in boxes):
+            return Stamp(index, (left, top, width, height), lines)
+    raise _problem(
+        signer.p12,
+        "no room for the visible signature (--stamp) on the last page beside or under the "
+        "signatories; sign without --stamp, or shorten the letter's last page",
+    )
+
+
+def _signatory_nodes(root: Any) -> set[Any] | None:
+    """The structure elements of the signatories block, by identity; None if it has none."""
+    found: list[Any] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.attributes.get("letterpress") == "signatories":
+            found.append(node)
+        stack.extend(node.children)
+    if not found:
+        return None
+    members: set[Any] = set()
+    stack = list(found)
+    while stack:
+        node = stack.pop()
+        members.add(node)
+        stack.extend(node.children)
+    return members
+
+
+def _box(item: Any) -> tuple[float, float, float, float] | None:
+    """Left, top, right, bottom in mm of what ``item`` draws."""
+    from letterpress.layout.page import Line, Text
+
+    if isinstance(item, Text):
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        right = item.x + stringWidth(item.text, item.font, item.size) / MM
+        return item.x, item.y - item.size * 0.75 / MM, right, item.y + DESCENT
+    if hasattr(item, "height"):  # images, rectangles, links
+        return item.x, item.y, item.x + item.width, item.y + item.height
+    if isinstance(item, Line):
+        return (
+            min(item.x1, item.x2), min(item.y1, item.y2), max(item.x1, item.x2),
+            max(item.y1, item.y2),
         )
-    )
-    widget_ref.get_object()[generic.pdf_name("/StructParent")] = generic.NumberObject(key)
-    parents["/Nums"].extend([generic.NumberObject(key), element])
-    tree[generic.pdf_name("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
-    _append_kid(writer, document.get_object(), element)
-    for changed in (parents, tree):
-        writer.update_container(changed)
+    return None
 
 
-def _top_element(tree: generic.DictionaryObject) -> generic.IndirectObject:
-    """The element the stamp is added to: the tree's (first) top element, e.g. Document."""
-    kids = tree["/K"]
-    top: generic.IndirectObject = (
-        kids.raw_get(0) if isinstance(kids, generic.ArrayObject) else tree.raw_get("/K")
-    )
-    return top
+def _is_content(item: Any) -> bool:
+    """Part of the letter's text flow (not running header, footer or page number)."""
+    from letterpress import geometry as g
+
+    box = _box(item)
+    return box is not None and getattr(item, "node", None) is not None and box[3] < g.FOOTER_RULE
 
 
-def _next_parent_key(tree: generic.DictionaryObject, parents: generic.DictionaryObject) -> int:
-    nums = parents["/Nums"]
-    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
-    return max([int(tree.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+def _overlap(a: tuple[float, ...], b: tuple[float, ...] | None) -> bool:
+    if b is None:
+        return False
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _append_kid(
-    writer: IncrementalPdfFileWriter,
-    element: generic.DictionaryObject,
-    kid: generic.IndirectObject,
-) -> None:
-    kids = element.get("/K")
-    if kids is None:
-        element[generic.pdf_name("/K")] = generic.ArrayObject([kid])
-    elif isinstance(kids, generic.ArrayObject):
-        kids.append(kid)
-    else:
-        element[generic.pdf_name("/K")] = generic.ArrayObject([element.raw_get("/K"), kid])
-    writer.update_container(element)
-
-
-class _ReportLabPage(PdfContent):
-    """The first page of a PDF made in memory, drawn as a form XObject (the stamp's look)."""
-
-    def __init__(self, pdf: bytes, width: float, height: float) -> None:
-        super().__init__(box=layout.BoxConstraints(width=width, height=height))
-        self.pdf = pdf
-
-    def render(self) -> bytes:
-        reader = PdfFileReader(BytesIO(self.pdf))
-        xobject = self._ensure_writer.import_page_as_xobject(reader, page_ix=0)
-        # A fixed resource name (pyHanko's own importer uses a random one).
-        self.resources.xobject["/LetterpressStamp"] = xobject
-        return b"/LetterpressStamp Do"
+def _language(tag: str) -> str:
+    return tag.split("-")[0].lower()

@@ -8,6 +8,7 @@ and the tab order, so assistive technology reads the letter in its logical order
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 
 import pikepdf
@@ -39,8 +40,13 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
     root.ParentTreeNextKey = writer.next_key
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
-    for page in pages:
+    for index, page in enumerate(pages):
         page.obj.Tabs = Name.S
+        if painted.marks[index]:
+            # The page's key in the parent tree (ISO 32000-1, 14.7.4.4): without it readers
+            # that build the structure per page (pdfium in Chrome and Edge, pdf.js in Firefox)
+            # cannot tell which elements the page's marked content belongs to.
+            page.obj.StructParents = index
 
 
 def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:
@@ -84,6 +90,8 @@ class _Writer:
         elem: pikepdf.Object = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
         if node.alt:
             elem.Alt = pikepdf.String(node.alt)
+        if node.lang:
+            elem.Lang = pikepdf.String(node.lang)
         attributes = _attributes(node)
         if attributes is not None:
             elem.A = attributes
@@ -164,3 +172,80 @@ def _attributes(node: Node) -> pikepdf.Object | None:
         owners.setdefault(owner, Dictionary(O=Name(owner)))["/" + key] = Name("/" + value)
     values = list(owners.values())
     return values[0] if len(values) == 1 else Array(values)
+
+
+def tag_appended_pages(pdf: pikepdf.Pdf, first: int, attachments: list[tuple[str, int]]) -> None:
+    """Give each appended page a place in the structure: a Figure whose alternative text
+    names the attachment and the page, in a Sect per attachment (``(alt, pages)`` pairs, in
+    order, their pages from index ``first``).
+
+    letterpress does not tag what an appended PDF holds; but a reader that builds the
+    structure page by page then finds where it is instead of nothing. The page's drawing
+    becomes a form XObject inside one marked-content sequence, so marked content the
+    attachment had of its own stays in its own content stream, apart from the Figure's.
+    """
+    root = pdf.Root.StructTreeRoot
+    document = root.K[0]
+    nums = root.ParentTree.Nums
+    key = int(root.ParentTreeNextKey)
+    pages = list(pdf.pages)
+    index = first
+    for alt, count in attachments:
+        section = pdf.make_indirect(Dictionary(S=Name.Sect, P=document))
+        figures = Array()
+        for number in range(1, count + 1):
+            page = pages[index]
+            index += 1
+            figure = pdf.make_indirect(
+                Dictionary(
+                    S=Name.Figure,
+                    P=section,
+                    Pg=page.obj,
+                    Alt=pikepdf.String(alt.format(n=number, m=count)),
+                    K=0,
+                )
+            )
+            _draw_as_figure(pdf, page)
+            page.obj.StructParents = key
+            page.obj.Tabs = Name.S
+            nums.append(key)
+            nums.append(pdf.make_indirect(Array([figure])))
+            key += 1
+            figures.append(figure)
+        section.K = figures
+        document.K.append(section)
+    root.ParentTreeNextKey = key
+
+
+APPENDED_PAGE = "LetterpressPage"
+"""The name of an appended page's drawing (a form XObject) in the page's resources."""
+
+
+def _draw_as_figure(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, Array) else [contents] if contents else []
+    drawing = b"\n".join(stream.read_bytes() for stream in streams)
+    form = pdf.make_stream(
+        zlib.compress(drawing),
+        Type=Name.XObject,
+        Subtype=Name.Form,
+        # The whole sheet, in the page's own coordinates: /Rotate stays on the page.
+        BBox=Array(list(page.mediabox)),
+        Resources=_inherited(page.obj, "/Resources") or Dictionary(),
+        Filter=Name.FlateDecode,
+    )
+    page.obj.Resources = Dictionary(XObject=Dictionary({f"/{APPENDED_PAGE}": form}))
+    figure = f"/Figure <</MCID 0>> BDC q /{APPENDED_PAGE} Do Q EMC\n".encode()
+    page.obj.Contents = pdf.make_stream(figure)
+
+
+def _inherited(node: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
+    """A page attribute, from the page or the nearest page tree node that has it."""
+    for _ in range(64):
+        if key in node:
+            return node[key]
+        parent = node.get("/Parent")
+        if not isinstance(parent, Dictionary):
+            return None
+        node = parent
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -70,15 +70,17 @@ class FontSet:
         return _width(text, font, size)
 
     def missing(self, text: str, bold: bool = False, italic: bool = False) -> str | None:
-        """The first character of ``text`` the style cannot show, or None."""
-        name = self.name(bold, italic)
-        if _shown(name).issuperset(text):
+        """The first character of ``text`` the style cannot show, or None. The font's cmap is
+        read without ReportLab, so ``check`` finds missing characters without loading it."""
+        from letterpress.fonts.dehint import NotTrueType
+
+        try:
+            shown = _shown(self.files[_style(bold, italic)])
+        except (OSError, NotTrueType):
+            shown = _shown_by_reportlab(self.name(bold, italic))
+        if shown.issuperset(text):
             return None  # the usual answer, found without a Python loop over the text
-        covered = _coverage(name)
-        for char in text:
-            if ord(char) not in covered and char not in "\n\t\r":
-                return char
-        return None
+        return next(char for char in text if char not in shown)
 
 
 def _style(bold: bool, italic: bool) -> Style:
@@ -156,7 +158,9 @@ def _register(key: FileKey, source: Path | None) -> str:
         return name
     try:
         font = SubsetCachingFont(name, io.BytesIO(_embeddable(data, digest)))
-    except (TTFError, OSError, ValueError) as exc:
+    except MemoryError:
+        raise
+    except (TTFError, OSError, ValueError, Exception) as exc:  # struct.error on damaged data
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None
@@ -224,9 +228,21 @@ def _coverage(name: str) -> frozenset[int]:
 
 
 @lru_cache(maxsize=16)
-def _shown(name: str) -> frozenset[str]:
-    """The characters the font has, and the line breaks and tabs text may hold."""
-    return frozenset(map(chr, _coverage(name))) | frozenset("\n\t\r")
+def _shown(key: FileKey) -> frozenset[str]:
+    """The characters of the font file's cmap, and the line breaks and tabs text may hold."""
+    from letterpress.fonts.metrics import advances
+
+    return _with_breaks(advances(key.path).per_char)
+
+
+@lru_cache(maxsize=16)
+def _shown_by_reportlab(name: str) -> frozenset[str]:
+    """``_shown`` for a font the cmap reader does not understand, as ReportLab reads it."""
+    return _with_breaks(_coverage(name))
+
+
+def _with_breaks(codes: Iterable[int]) -> frozenset[str]:
+    return frozenset(map(chr, codes)) | frozenset("\n\t\r")
 
 
 @lru_cache(maxsize=65536)

@@ -71,11 +71,25 @@ class Context:
             slack = align_width - line.width / MM
             x += slack if align == "right" else slack / 2
         items: list[Item] = []
-        links: dict[str, Node] = {}
+        # Neighbouring fragments of one link or language span (a bold word inside it) share
+        # its element; the same link or language again after other text is a new element.
+        span: tuple[str | None, Node | None] = (None, None)
+        link: tuple[tuple[str | None, str | None], Node | None] = ((None, None), None)
         for fragment in line.fragments:
             target = node
-            if fragment.href and node is not None:
-                target = links.get(fragment.href) or _link_node(node, fragment.href, links)
+            if fragment.lang and node is not None:
+                if span[0] != fragment.lang or span[1] is None:
+                    span = (fragment.lang, node.add("Span", lang=fragment.lang))
+                target = span[1]
+            else:
+                span = (None, None)
+            if fragment.href and target is not None:
+                key = (fragment.href, fragment.lang)
+                if link[0] != key or link[1] is None:
+                    link = (key, target.add("Link"))
+                target = link[1]
+            else:
+                link = ((None, None), None)
             items.append(
                 Text(
                     x + fragment.x / MM,
@@ -110,12 +124,6 @@ class Context:
                 spans.append(Span("\n"))
             spans.append(Span(part, bold, italic))
         return tuple(spans)
-
-
-def _link_node(parent: Node, href: str, links: dict[str, Node]) -> Node:
-    node = parent.add("Link")
-    links[href] = node
-    return node
 
 
 def leading(size: float, factor: float = 1.35) -> float:

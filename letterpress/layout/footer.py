@@ -14,10 +14,19 @@ from letterpress.model import Letterhead
 FooterLine = tuple[Span, ...]
 
 
+def letterhead_language(letterhead: Letterhead, ctx: Context) -> str | None:
+    """The language tag of the letterhead's own texts, where it is not the letter's."""
+    if letterhead.language is None or letterhead.language == ctx.language:
+        return None
+    return labels(letterhead.language).language_tag
+
+
 def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list[FooterLine]]]:
     """The footer's columns: a label and its lines; empty ones are left out. The e-mail and
-    web addresses are links."""
+    web addresses are links. Labels are in the letter's language, addresses in the
+    letterhead's."""
     printed = ctx.labels
+    lang = letterhead_language(letterhead, ctx)
     contact = [
         _entry(printed.phone, letterhead.phone, None),
         _entry(printed.email, letterhead.email, f"mailto:{letterhead.email}"),
@@ -27,9 +36,9 @@ def footer_columns(letterhead: Letterhead, ctx: Context) -> list[tuple[str, list
         _entry(printed.org_number, letterhead.org_number, None),
         _entry(printed.account, letterhead.account, None),
     ]
-    columns = [
-        (printed.post_address, [(Span(line),) for line in letterhead.post_address]),
-        (printed.visit_address, [(Span(line),) for line in letterhead.visit_address]),
+    columns: list[tuple[str, list[FooterLine]]] = [
+        (printed.post_address, [(Span(line, lang=lang),) for line in letterhead.post_address]),
+        (printed.visit_address, [(Span(line, lang=lang),) for line in letterhead.visit_address]),
         ("", [line for line in contact if line]),
         ("", [line for line in numbers if line]),
     ]
@@ -50,7 +59,9 @@ def labelled(label: str) -> str:
 def _web_link(web: str) -> str | None:
     if not web:
         return None
-    return web if "://" in web else f"https://{web}"
+    if "://" not in web:
+        return f"https://{web}"
+    return web if web.split("://", 1)[0].lower() in ("http", "https") else None
 
 
 def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]:
@@ -67,12 +78,21 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     for lines, width in zip(texts, widths, strict=True):
         baseline = g.FOOTER_TOP + ctx.cap_height(size)
         node = section.add("P")
-        for spans in lines:
-            for line in ctx.lines(spans, size, width - FOOTER_GUTTER, hyphenate=False):
-                items.extend(ctx.line_items(line, x, baseline, size, node, GREY))
-                baseline += leading(size, 1.2)
+        for line in ctx.lines(_column_spans(lines), size, width - FOOTER_GUTTER, hyphenate=False):
+            items.extend(ctx.line_items(line, x, baseline, size, node, GREY))
+            baseline += leading(size, 1.2)
         x += width
     return items
+
+
+def _column_spans(lines: list[FooterLine]) -> tuple[Span, ...]:
+    """A column as one run of text with hard breaks, so the lines read as separate words."""
+    spans: list[Span] = []
+    for line in lines:
+        if spans:
+            spans.append(Span("\n"))
+        spans.extend(line)
+    return tuple(spans)
 
 
 FOOTER_GUTTER = 4.0

@@ -14,6 +14,7 @@ import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
@@ -50,6 +51,9 @@ class Picture:
     encoded: Encoded
     width_px: int
     height_px: int
+    blank: str = ""
+    """What every pixel is ("white", "transparent", "one colour") when the image shows
+    nothing, else empty."""
 
     def fit(self, max_width: float, max_height: float) -> tuple[float, float]:
         """The largest width and height (mm) inside the box that keep the aspect ratio."""
@@ -74,7 +78,7 @@ def picture(
     except OSError as exc:
         raise LetterError.at(source, line, field, f"cannot read {path}: {exc.strerror}") from None
     try:
-        return _load(key, box)
+        loaded = _load(key, box)
     except PILImage.DecompressionBombError:
         raise LetterError.at(
             source,
@@ -86,6 +90,16 @@ def picture(
         raise LetterError.at(
             source, line, field, f"{path} is not a PNG or JPEG image that can be read ({exc})"
         ) from None
+    if loaded.blank and field.endswith("signature"):
+        # A signature that prints nothing makes a letter look signed by no one.
+        raise LetterError.at(
+            source,
+            line,
+            field,
+            f"{path} shows nothing (every pixel is {loaded.blank}); scan or save the signature "
+            "again as dark ink on white or on a transparent background",
+        )
+    return loaded
 
 
 @lru_cache(maxsize=64)
@@ -98,12 +112,24 @@ def _load(key: FileKey, box: tuple[float, float]) -> Picture:
         width, height = opened.size
         image = _normalised(opened)
         reduced = _reduced(image, box)
-        if opened.format == "JPEG" and reduced is image and image.mode in ("RGB", "L"):
+        # Only JPEG data whose samples are RGB or grey can stand under /DeviceRGB or
+        # /DeviceGray as it is; a CMYK JPEG is converted like any other image.
+        if opened.format == "JPEG" and reduced is image and opened.mode in ("RGB", "L"):
             encoded = _jpeg(data, image)
         else:
             encoded = _flate(reduced)
+        blank = _blank(reduced)
     name = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
-    return Picture(name, encoded, width, height)
+    return Picture(name, encoded, width, height, blank)
+
+
+def _blank(image: PILImage.Image) -> str:
+    if image.mode == "RGBA" and image.getchannel("A").getextrema()[1] == 0:
+        return "transparent"
+    low, high = cast("tuple[int, int]", image.convert("L").getextrema())
+    if high - low > 0:
+        return ""
+    return "white" if low == 255 else "one colour"
 
 
 def _jpeg(data: bytes, image: PILImage.Image) -> Encoded:
@@ -147,15 +173,23 @@ def _reduced(image: PILImage.Image, box: tuple[float, float]) -> PILImage.Image:
     2000 pixels would otherwise make every letter heavy."""
     scale = min(box[0] / image.width, box[1] / image.height)
     needed = (
-        round(image.width * scale / 25.4 * PRINT_DPI),
-        round(image.height * scale / 25.4 * PRINT_DPI),
+        max(1, round(image.width * scale / 25.4 * PRINT_DPI)),
+        max(1, round(image.height * scale / 25.4 * PRINT_DPI)),
     )
     if needed[0] * OVERSIZE >= image.width:
         return image
     return image.resize(needed, PILImage.Resampling.LANCZOS)
 
 
+SIXTEEN_BIT = ("I", "I;16", "I;16B", "I;16L", "I;16N")
+
+
 def _normalised(image: PILImage.Image) -> PILImage.Image:
+    if image.mode in SIXTEEN_BIT:
+        # Pillow clips 16-bit samples to 8 bits instead of scaling them: all would be white.
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode == "CMYK":
+        return _from_cmyk(image)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if has_alpha:
         converted = image.convert("RGBA")
@@ -164,4 +198,25 @@ def _normalised(image: PILImage.Image) -> PILImage.Image:
         return converted
     if image.mode in ("RGB", "L"):
         return image.copy()
+    return image.convert("RGB")
+
+
+def _from_cmyk(image: PILImage.Image) -> PILImage.Image:
+    """A CMYK image as sRGB, through its own colour profile when it has one (the letter's
+    output intent is sRGB, so CMYK cannot stay)."""
+    profile = image.info.get("icc_profile")
+    if profile:
+        from PIL import ImageCms
+
+        try:
+            converted = ImageCms.profileToProfile(
+                image,
+                ImageCms.ImageCmsProfile(io.BytesIO(profile)),
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGB",
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            converted = None
+        if converted is not None:
+            return converted
     return image.convert("RGB")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from letterpress import geometry as g
 from letterpress.body.blocks import Block, Span
+from letterpress.body.markdown import languages
+from letterpress.errors import LetterError, Problem
 from letterpress.fonts import font_set
 from letterpress.labels import Labels, label_set
 from letterpress.layout.address import address_items
@@ -14,7 +17,12 @@ from letterpress.layout.blocks import Measure, block_chunks, place, text_chunks
 from letterpress.layout.closing import closing_chunks
 from letterpress.layout.context import BLACK, Context
 from letterpress.layout.flow import CLOSING_CARRIES_LINES, Chunk, Frame, keep_last, paginate
-from letterpress.layout.footer import footer_items, header_items, page_number_items
+from letterpress.layout.footer import (
+    footer_items,
+    header_items,
+    letterhead_language,
+    page_number_items,
+)
 from letterpress.layout.glyphs import check_glyphs
 from letterpress.layout.letterhead import letterhead_items
 from letterpress.layout.page import Document, Item, Node, Page
@@ -39,8 +47,12 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
         accent=_accent(letter.letterhead.colour),
     )
     check_glyphs(letter, blocks, ctx.fonts, printed)
+    _check_languages(letter, blocks)
     root = Node("Document")
     first: list[Item] = letterhead_items(ctx, letter.letterhead, root, letter.source)
+    for node in root.children:
+        # The logo and the sender's name and unit are the letterhead's own texts.
+        node.lang = letterhead_language(letter.letterhead, ctx)
     address, address_bottom = address_items(ctx, letter.recipient, root)
     reference, reference_bottom = reference_items(letter, ctx, root)
     first += address + reference
@@ -55,7 +67,12 @@ def compose(letter: Letter, blocks: Sequence[Block], options: Options | None = N
     )
     body = root.add("Sect", attributes={"letterpress": "body"})
     body_chunks = block_chunks(ctx, blocks, Measure(g.LEFT, g.TEXT_WIDTH), body)
-    tail = closing_chunks(ctx, letter, root)
+    # The sign-off (closing, signatories, Vedlegg, Kopi til) as one group: a page that holds
+    # only the end of a letter still shows a reader its place in the structure.
+    sign_off = Node("Div", attributes={"letterpress": "sign-off"})
+    tail = closing_chunks(ctx, letter, sign_off)
+    if sign_off.children:
+        root.children.append(sign_off)
     if tail:
         # The closing never opens a page alone: it carries the body's last lines along.
         keep_last(body_chunks, CLOSING_CARRIES_LINES)
@@ -111,6 +128,28 @@ def _labels(letter: Letter) -> Labels:
         # load refuses this with the letter's line; a Letter built in Python meets it here.
         raise ValueError(f"the letterhead gives no approval_text for {letter.language}")
     return replace(printed, approved=approved)
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+"""A BCP 47 language tag, as far as a reader needs it: nb, nn, se, en-GB, de-CH-1996."""
+
+
+def _check_languages(letter: Letter, blocks: Sequence[Block]) -> None:
+    """Every ``[text]{lang=...}`` names a language a screen reader can speak."""
+    source = letter.source
+    problems = []
+    for line, tag in languages(blocks):
+        if LANGUAGE_TAG.fullmatch(tag):
+            continue
+        where = source.body_first_line + line if source else None
+        problems.append(
+            Problem(
+                source.body_path if source else None,
+                where,
+                "body",
+                f"lang={tag!r} is not a language tag; write one such as nb, nn, se or en-GB",
+            )
+        )
+    if problems:
+        raise LetterError(problems)
 
 
 def _subject(letter: Letter) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 from letterpress.fonts.dehint import NotTrueType, _tables
 
@@ -39,6 +40,7 @@ class Metrics:
 def font_metrics(name: str) -> Metrics:
     """The metrics of the font registered with ReportLab as ``name``."""
     font = pdfmetrics.getFont(name)
+    assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
     data = getattr(font.face, "_ttf_data", b"")  # the file ReportLab parsed (without hinting)
     try:
         tables = _tables(data)
@@ -86,4 +88,5 @@ def _glyph_top(tables: dict[bytes, bytes], glyph: int | None) -> int:
         start, end = (2 * v for v in struct.unpack_from(">HH", loca, 2 * glyph))
     if end - start < 10:
         return 0
-    return max(struct.unpack_from(">h", tables[b"glyf"], start + 8)[0], 0)
+    top: int = struct.unpack_from(">h", tables[b"glyf"], start + 8)[0]
+    return max(top, 0)

@@ -23,6 +23,8 @@ class Node:
     alt: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     actual_text: str | None = None
+    lang: str | None = None
+    """The element's language where it differs from the document's (BCP 47)."""
 
     def add(self, role: str, **kwargs: Any) -> Node:
         child = Node(role, **kwargs)

@@ -21,6 +21,10 @@ from reportlab.pdfgen.canvas import Canvas
 from letterpress import geometry as g
 from letterpress.fonts.embed import reserve_codes
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
+from letterpress.layout.text import SOFT_HYPHEN
+
+SOFT_HYPHEN_TEXT = "<FEFF00AD>"
+"""U+00AD as a PDF text string (UTF-16BE with its byte order mark)."""
 
 PAGE_SIZE = (g.PAGE_WIDTH * g.MM, g.PAGE_HEIGHT * g.MM)
 
@@ -75,10 +79,11 @@ def paint(document: Document) -> Painted:
 
 
 def _texts(document: Document) -> Iterator[tuple[str, str]]:
+    """The text each font draws; an inserted hyphen is drawn as "-" (see ``_draw_texts``)."""
     for page in document.pages:
         for item in page.items:
             if isinstance(item, Text):
-                yield item.font, item.text
+                yield item.font, item.text.replace(SOFT_HYPHEN, "-")
 
 
 def _first_font(document: Document) -> str:
@@ -160,14 +165,35 @@ def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
         operators.append(f"1 0 0 1 {fp_str(item.x * g.MM, _y(item.y))} Tm")
         font = pdfmetrics.getFont(item.font)
         assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
-        for subset, chunk in font.splitString(item.text, document):
-            name = font.getSubsetInternalName(subset, document)
-            if (name, item.size) != current_font:
-                current_font = (name, item.size)
-                operators.append(f"{name} {fp_str(item.size)} Tf")
-            operators.append(f"({escapePDF(chunk)}) Tj")
+        for index, part in enumerate(item.text.split(SOFT_HYPHEN)):
+            if index:
+                # A hyphen that hyphenation inserted reads as a soft hyphen, so the word it
+                # splits reads whole; a hyphen that is part of the text stays a hyphen.
+                operators.append(f"/Span <</ActualText {SOFT_HYPHEN_TEXT}>> BDC")
+                current_font = _show(operators, font, "-", item.size, current_font, document)
+                operators.append("EMC")
+            if part:
+                current_font = _show(operators, font, part, item.size, current_font, document)
     operators.append("ET")
     canvas.addLiteral("\n".join(operators))
+
+
+def _show(
+    operators: list[str],
+    font: TTFont,
+    text: str,
+    size: float,
+    current_font: tuple[str, float] | None,
+    document: object,
+) -> tuple[str, float] | None:
+    """Append the operators that show ``text``; returns the font and size now selected."""
+    for subset, chunk in font.splitString(text, document):
+        name = font.getSubsetInternalName(subset, document)
+        if (name, size) != current_font:
+            current_font = (name, size)
+            operators.append(f"{name} {fp_str(size)} Tf")
+        operators.append(f"({escapePDF(chunk)}) Tj")
+    return current_font
 
 
 def _draw_image(canvas: Canvas, item: Image) -> None:

@@ -16,7 +16,7 @@ from letterpress import geometry as g
 from letterpress.labels import LABEL_SEPARATOR, short_date
 from letterpress.layout.context import GREY, Context
 from letterpress.layout.page import Item, Node
-from letterpress.layout.text import TextLine
+from letterpress.layout.text import TextLine, with_word_space
 from letterpress.model import Letter
 
 
@@ -69,7 +69,9 @@ def reference_items(letter: Letter, ctx: Context, root: Node) -> tuple[list[Item
         baseline += step * 0.5 - row_gap
         exempt = root.add("P", attributes={"letterpress": "exempt"})
         width = g.REFERENCE_BLOCK.width
-        lines = label_text_lines(ctx, ctx.labels.exempt, size, width, bold=True)
+        # The notice's last line reads with a space before the legal basis that follows.
+        notice = label_text_lines(ctx, ctx.labels.exempt, size, width, bold=True)
+        lines = (*notice[:-1], with_word_space(notice[-1]))
         lines += ctx.lines(ctx.plain(letter.exempt), size, width)
         for line in lines:
             items.extend(ctx.line_items(line, g.REFERENCE_BLOCK.x, baseline, size, exempt))
@@ -89,6 +91,9 @@ def _value_lines(
         below_label = len(placed) >= label_lines
         if placed and below_label and not _fits_column(ctx, part, size, width):
             part_x, part_width = g.REFERENCE_BLOCK.x, g.REFERENCE_BLOCK.width
+        if placed:
+            # The part before reads with a space after it: "Ingrid Haugen +47 57 00 01 23".
+            placed[-1] = (placed[-1][0], with_word_space(placed[-1][1]))
         placed += [(part_x, line) for line in ctx.lines(ctx.plain(part), size, part_width)]
     return placed
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from letterpress.body.blocks import Span
@@ -32,6 +32,13 @@ MAX_HYPHENATED = 60
 to say about them, and asking it for every line of a very long one costs quadratic time."""
 WELL_FILLED = 0.9
 """A line filled this far is left as it is rather than hyphenating the next word."""
+SOFT_HYPHEN = "\u00ad"
+"""Stands for a hyphen that hyphenation inserted: it is measured and drawn as "-", and read
+by assistive technology as U+00AD, so the word reads whole (ISO 32000-1, 14.8.2.2.3)."""
+WORD_SPACE = " "
+"""Ends a line that broke at a space or a hard break. It is not measured (nothing follows it
+on the line), but it is in the text, so the last word of a line and the first of the next do
+not run together when the text is read (ISO 32000-1, 14.8.2.5)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Fragment:
     font: str
     width: float
     href: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class _Piece:
     href: str | None
     hyphenation: str = ""
     """The pyphen dictionary of the piece's language."""
+    lang: str | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -97,12 +106,12 @@ class _LineBreaker:
         self.pending_space: _Piece | None = None
 
     def width(self, piece: _Piece) -> float:
-        return self.fonts.width(piece.text, piece.font, self.size)
+        return self.fonts.width(_drawn(piece.text), piece.font, self.size)
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
         for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
-                self.flush(force=True)
+                self.flush(force=True, end=WORD_SPACE)
             elif box == "space":
                 if self.current:
                     self.pending_space = _Piece(" ", self.current[-1].font, None)
@@ -124,7 +133,7 @@ class _LineBreaker:
                 self.flush(force=True)
                 box = tail
             elif self.current:
-                self.flush(force=True)
+                self.flush(force=True, end=WORD_SPACE)
             else:
                 head, tail = self.force_split(box)
                 self.append(head, 0.0, self.box_width(head))
@@ -138,25 +147,28 @@ class _LineBreaker:
 
     def append(self, box: list[_Piece], space: float, width: float) -> None:
         if self.current and self.pending_space is not None:
-            self.current.append(self.pending_space)
+            self.current.append(_space_between(self.pending_space, self.current[-1], box[0]))
             self.used += space
         self.pending_space = None
         self.current.extend(box)
         self.used += width
 
-    def flush(self, *, force: bool) -> None:
+    def flush(self, *, force: bool, end: str = "") -> None:
+        """End the line; ``end`` is what reads between it and the next (a word space, or
+        nothing where a word goes on)."""
         if self.current or force:
-            self.lines.append(self.make_line(self.current))
+            self.lines.append(self.make_line(self.current, end))
         self.current, self.used, self.pending_space = [], 0.0, None
 
-    def make_line(self, pieces: list[_Piece]) -> TextLine:
+    def make_line(self, pieces: list[_Piece], end: str = "") -> TextLine:
         fragments = []
         x = 0.0
         for piece in _join(pieces):
             width = self.width(piece)
-            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href))
+            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href, piece.lang))
             x += width
-        return TextLine(tuple(fragments), x)
+        line = TextLine(tuple(fragments), x)
+        return with_word_space(line) if end else line
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
         """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""
@@ -170,11 +182,10 @@ class _LineBreaker:
         for position in reversed(_hyphen_positions(word, piece.hyphenation)):
             cut = len(lead) + position
             head_text = piece.text[:cut]
-            hyphen = "" if head_text.endswith("-") else "-"
-            head = _Piece(head_text + hyphen, piece.font, piece.href, piece.hyphenation)
+            hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
+            head = replace(piece, text=head_text + hyphen)
             if self.width(head) <= room:
-                tail = _Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)
-                return [head], [tail]
+                return [head], [replace(piece, text=piece.text[cut:])]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -191,12 +202,8 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(_Piece(piece.text[:cut], piece.font, piece.href, piece.hyphenation))
-            rest = (
-                [_Piece(piece.text[cut:], piece.font, piece.href, piece.hyphenation)]
-                if piece.text[cut:]
-                else []
-            )
+                head.append(replace(piece, text=piece.text[:cut]))
+            rest = [replace(piece, text=piece.text[cut:])] if piece.text[cut:] else []
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -231,6 +238,28 @@ def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> in
     return allowed[-1] if allowed else 0
 
 
+def with_word_space(line: TextLine) -> TextLine:
+    """``line`` read with a word space after it: for a line that more text of the same
+    element follows (a value's next part, a label's value)."""
+    if not line.fragments or line.fragments[-1].text.endswith((WORD_SPACE, SOFT_HYPHEN)):
+        return line
+    last = replace(line.fragments[-1], text=line.fragments[-1].text + WORD_SPACE)
+    return replace(line, fragments=(*line.fragments[:-1], last))
+
+
+def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
+    """A word space inside a link or a language span belongs to it, so the words on either
+    side are read together and the space between them is read with them."""
+    if (before.href, before.lang) == (after.href, after.lang):
+        return replace(space, href=before.href, lang=before.lang)
+    return space
+
+
+def _drawn(text: str) -> str:
+    """The text as it is drawn: an inserted hyphen is a hyphen."""
+    return text.replace(SOFT_HYPHEN, "-") if SOFT_HYPHEN in text else text
+
+
 def _hyphen_positions(word: str, language: str) -> list[int]:
     found = hyphenator(language)
     if found is None:
@@ -262,7 +291,7 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[
                     box = []
                 tokens.append("space")
             else:
-                box.append(_Piece(part, font, span.href, hyphenation))
+                box.append(_Piece(part, font, span.href, hyphenation, span.lang))
     if box:
         tokens.append(box)
     return tokens
@@ -271,8 +300,9 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[
 def _join(pieces: list[_Piece]) -> list[_Piece]:
     joined: list[_Piece] = []
     for piece in pieces:
-        if joined and (joined[-1].font, joined[-1].href) == (piece.font, piece.href):
-            joined[-1] = _Piece(joined[-1].text + piece.text, piece.font, piece.href)
+        last = joined[-1] if joined else None
+        if last and (last.font, last.href, last.lang) == (piece.font, piece.href, piece.lang):
+            joined[-1] = replace(last, text=last.text + piece.text)
         else:
             joined.append(piece)
     return joined

@@ -2,12 +2,13 @@
 
 The modules, in the order a message passes through them:
 
-- ``policy``: exempt letters are refused;
+- ``policy``: exempt letters (and letters appending one) are refused;
 - ``addresses``: sender and recipients read from the letter and checked;
 - ``message``: the RFC 5322 message with the PDF attached, the same bytes on every run;
 - ``ledger``: which message has reached whom, so that a second run sends only the rest;
 - ``smtp``: one connection for the batch, timeouts and retries;
-- ``run``: the batch that joins them, ``mail(paths, out_dir, smtp=...)``.
+- ``run``: ``mail(paths, out_dir, smtp=...)``, which lets the build driver (``batch.produce``)
+  plan and render the letters and makes each finished PDF a message, delivered or a draft.
 """
 
 from __future__ import annotations

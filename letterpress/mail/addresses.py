@@ -46,6 +46,8 @@ class Addressing:
     to: tuple[Mailbox, ...]
     cc: tuple[Mailbox, ...] = ()
     bcc: tuple[Mailbox, ...] = ()
+    reply_to: tuple[Mailbox, ...] = ()
+    """Where answers go: ``email.reply_to``, or the case officer."""
 
     @property
     def recipients(self) -> list[str]:
@@ -117,10 +119,28 @@ def resolve(letter: Letter, sender: Mailbox | None = None) -> Addressing:
         to = _default_to(letter, problems)
     cc = _boxes(letter, "email.cc", email.cc if email else [], problems)
     bcc = _boxes(letter, "email.bcc", email.bcc if email else [], problems)
+    reply_to = _reply_to(letter, problems)
     if problems:
         raise LetterError(problems)
     assert found_sender is not None
-    return Addressing(found_sender, to, cc, bcc)
+    return Addressing(found_sender, to, cc, bcc, reply_to)
+
+
+def _reply_to(letter: Letter, problems: list[Problem]) -> tuple[Mailbox, ...]:
+    """Answers go to the person handling the case, not to the system that sent the letter."""
+    given = letter.email.reply_to.strip() if letter.email else ""
+    if given:
+        return _boxes(letter, "email.reply_to", [given], problems, indexed=False)
+    officer = letter.reference.case_officer
+    if officer is None or not officer.email.strip():
+        return ()
+    try:
+        check_one_line(officer.name)
+        return (Mailbox(officer.name, parse_address(officer.email)),)
+    except ValueError as exc:
+        path, line = _where(letter, "reference.case_officer.email")
+        problems.append(Problem(path, line, "reference.case_officer.email", str(exc)))
+        return ()
 
 
 def _sender(letter: Letter, problems: list[Problem]) -> Mailbox | None:
@@ -170,14 +190,17 @@ def _default_to(letter: Letter, problems: list[Problem]) -> tuple[Mailbox, ...]:
 
 
 def _boxes(
-    letter: Letter, field: str, values: Iterable[str], problems: list[Problem]
+    letter: Letter, field: str, values: Iterable[str], problems: list[Problem],
+    *, indexed: bool = True,
 ) -> tuple[Mailbox, ...]:
     boxes = []
     for index, value in enumerate(values):
+        if not value.strip():
+            continue  # an empty {{ recipient.cc }}: this recipient has no copy to send
         try:
             boxes.append(parse_mailbox(value))
         except ValueError as exc:
-            path, line = _where(letter, f"{field}.{index}")
+            path, line = _where(letter, f"{field}.{index}" if indexed else field)
             problems.append(Problem(path, line, field, str(exc)))
     return tuple(boxes)
 

@@ -4,10 +4,10 @@ The same message is written to a ``.eml`` file and, with ``--send``, delivered. 
 the sender's copy: it keeps the ``Bcc`` header (as a mail client keeps it in its Sent folder),
 so a clerk who opens the file sees every recipient. The bytes delivered over SMTP never carry
 ``Bcc``; those recipients get the message through the SMTP envelope only, and the To and Cc
-recipients cannot see them. A file written without ``--send`` is a draft: ``X-Unsent: 1``
+recipients cannot see them. A file of a message that was not sent is a draft: ``X-Unsent: 1``
 makes Outlook open it as a new message ready to send (Thunderbird opens it as a message and
-sends it with "Edit as New Message"). A file written with ``--send`` is the copy of what was
-delivered and has no ``X-Unsent``, so opening it does not invite sending it again.
+sends it with "Edit as New Message"). The copy of a message that was delivered has no
+``X-Unsent``, so opening it does not invite sending it again.
 
 With ``SOURCE_DATE_EPOCH`` set, the bytes depend on the letter alone: the Date is that
 moment, and the Message-ID and MIME boundary are derived from a hash of the content.
@@ -23,6 +23,7 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, localtime
+from pathlib import Path
 
 from letterpress import clock
 from letterpress.errors import LetterError
@@ -46,7 +47,9 @@ class Composed:
     """A message ready to write and to send."""
 
     eml: bytes
-    """The sender's copy, written to the .eml file."""
+    """The sender's copy of what was sent, written to the .eml file once it was."""
+    draft: bytes
+    """The same with ``X-Unsent: 1``: written when the message was not sent."""
     wire: bytes
     """What the SMTP server receives: the same message without Bcc and X-Unsent."""
     message_id: str
@@ -56,7 +59,7 @@ class Composed:
     """What was sent (letter, text, people) but not when: it changes when the letter does."""
 
 
-def compose(letter: Letter, pdf: bytes, addressing: Addressing, *, draft: bool) -> Composed:
+def compose(letter: Letter, pdf: bytes, addressing: Addressing) -> Composed:
     """Build the message for ``letter`` and its rendered ``pdf``."""
     subject = subject_of(letter)
     text = text_of(letter)
@@ -64,7 +67,7 @@ def compose(letter: Letter, pdf: bytes, addressing: Addressing, *, draft: bool) 
     date = _date()
     digest = _digest(addressing, subject, date, text, filename, pdf)
     message_id = f"<{digest[:32]}@{_domain(addressing.sender)}>"
-    message = _message(letter, addressing, subject, date, message_id, draft)
+    message = _message(addressing, subject, date, message_id)
     message.set_content(text, charset="utf-8", cte="quoted-printable")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     pdf_part = message.get_payload(1)
@@ -77,15 +80,18 @@ def compose(letter: Letter, pdf: bytes, addressing: Addressing, *, draft: bool) 
     # Base64 and quoted-printable never produce "=_", so this boundary cannot occur in a part.
     message.set_boundary(f"=_letterpress_{digest[32:64]}")
     eml = message.as_bytes()
+    message["X-Unsent"] = "1"
+    draft = message.as_bytes()
     del message["Bcc"]
     del message["X-Unsent"]
     return Composed(
         eml=eml,
+        draft=draft,
         wire=message.as_bytes(),
         message_id=message_id,
         sender=addressing.sender.address,
         recipients=addressing.recipients,
-        fingerprint=_fingerprint(letter, addressing, subject, text, filename),
+        fingerprint=fingerprint(letter, addressing),
     )
 
 
@@ -140,8 +146,7 @@ def attachment_name(letter: Letter) -> str:
 
 
 def _message(
-    letter: Letter, addressing: Addressing, subject: str, date: str, message_id: str,
-    draft: bool,
+    addressing: Addressing, subject: str, date: str, message_id: str
 ) -> EmailMessage:
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = addressing.sender.header()
@@ -150,11 +155,11 @@ def _message(
         message["Cc"] = [box.header() for box in addressing.cc]
     if addressing.bcc:
         message["Bcc"] = [box.header() for box in addressing.bcc]
+    if addressing.reply_to:
+        message["Reply-To"] = [box.header() for box in addressing.reply_to]
     _set_subject(message, subject)
     message["Date"] = date
     message["Message-ID"] = message_id
-    if draft:
-        message["X-Unsent"] = "1"
     return message
 
 
@@ -191,20 +196,29 @@ def _digest(
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def _fingerprint(
-    letter: Letter, addressing: Addressing, subject: str, text: str, filename: str
-) -> str:
+def fingerprint(letter: Letter, addressing: Addressing) -> str:
+    """What is sent (letter, texts, people, appended PDFs) but not when: it changes when the
+    letter does, and is known before the PDF is rendered."""
     # The PDF's bytes change with the build time, so the letter's data stands for them; an
     # unstated date is today's and would make every day's run look like a new letter.
     exclude = None if "date" in letter.model_fields_set else {"date"}
     content = {
         "letter": letter.model_dump(mode="json", exclude=exclude),
         "addressing": _people(addressing),
-        "subject": subject,
-        "text": text,
-        "filename": filename,
+        "subject": subject_of(letter),
+        "text": text_of(letter),
+        "filename": attachment_name(letter),
+        # A PDF replaced at the same path is a different letter: its bytes count, not its name.
+        "appended": [_file_hash(item.file) for item in letter.attachments if item.file],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _people(addressing: Addressing) -> dict[str, list[list[str]]]:
@@ -216,6 +230,7 @@ def _people(addressing: Addressing) -> dict[str, list[list[str]]]:
         "to": boxes(addressing.to),
         "cc": boxes(addressing.cc),
         "bcc": boxes(addressing.bcc),
+        "reply_to": boxes(addressing.reply_to),
     }
 
 

@@ -1,12 +1,19 @@
-"""Delivering messages over SMTP: one connection for a batch, a timeout on every network step,
+"""Delivering messages over SMTP: one connection for a batch, a deadline on every network step,
 bounded retries of temporary failures, and no password in any message, log or exception.
 
-A reply of the 4xx class, a dropped connection or a timeout is temporary: the message is
-tried again, after a delay that doubles each time, up to a fixed number of attempts. A 5xx
-reply is permanent: that recipient (or, for a refused sender or message, the message) is
-reported and the batch goes on. A server that cannot be used at all (not reachable after
-every attempt, no STARTTLS, an untrusted certificate, a refused login) stops the sending of
-the batch with one clear error; the messages not sent are sent by the next run.
+Every network step (connecting with the server's greeting, each command with its whole reply,
+the message with the answer to it) has an overall deadline, not only a limit on each read: a
+server that keeps sending a never-ending reply slowly is cut off when the deadline passes.
+
+A reply of the 4xx class, a dropped connection or a timeout before the message itself was
+handed over is temporary: the message is tried again, after a delay that doubles each time,
+up to a fixed number of attempts. Once the message has been handed over (after DATA), a lost
+connection or a missing answer leaves it *uncertain*: the server may have stored it, so it is
+never tried again in the same run. A 5xx reply is permanent and final: that recipient (or, for
+a refused sender or message, the message) is reported and the batch goes on. A server that
+cannot be used at all (not reachable after every attempt, no STARTTLS, an untrusted
+certificate, a refused login) stops the sending of the batch with one clear error; the
+messages not sent are sent by the next run.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -21,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 TlsMode = Literal["starttls", "ssl", "none"]
 DEFAULT_PORTS: dict[TlsMode, int] = {"starttls": 587, "ssl": 465, "none": 25}
@@ -116,6 +124,10 @@ class Delivery:
     """Permanently refused recipients and the server's reply."""
     failed: dict[str, str] = field(default_factory=dict)
     """Recipients still failing temporarily after the last attempt, and why."""
+    uncertain: dict[str, str] = field(default_factory=dict)
+    """Recipients of a message handed over without an answer: it may have arrived."""
+    stopped: list[str] = field(default_factory=list)
+    """Recipients not tried again because the run is stopping."""
 
 
 class Journal(Protocol):
@@ -124,6 +136,99 @@ class Journal(Protocol):
     def sending(self, recipients: list[str]) -> None: ...
     def delivered(self, recipients: list[str]) -> None: ...
     def refused(self, recipients: list[str]) -> None: ...
+
+
+BYTES_PER_SECOND = 100_000
+"""Slowest upload allowed for the message itself: its deadline grows with its size."""
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class _SMTP(smtplib.SMTP):
+    """An SMTP connection that gives every network step one overall deadline.
+
+    smtplib's own timeout limits each read, so a server that sends one byte a second (or an
+    endless multi-line greeting) would hold it forever. Here a step starts when a command is
+    sent (or the connection is opened) and every read and write of that step shares its time.
+    """
+
+    step_seconds: float = 30.0
+    _deadline: float = 0.0
+
+    def _start(self, seconds: float) -> None:
+        self._deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left of the step; ``TimeoutError`` when none are."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
+
+    def connect(
+        self, host: str = "localhost", port: int = 0, source_address: Any = None
+    ) -> tuple[int, bytes]:
+        self._start(self.step_seconds)
+        self._host = host  # what TLS checks the certificate against, as smtplib's __init__ sets
+        return super().connect(host, port, source_address)
+
+    def send(self, s: Any) -> None:
+        size = len(s) if isinstance(s, (bytes, str)) else 0
+        self._start(self.step_seconds + size / BYTES_PER_SECOND)
+        if self.sock is not None:
+            self.sock.settimeout(self.left())
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.file is None and self.sock is not None:
+            self.file = _DeadlineReader(self)
+        return super().getreply()
+
+
+class _SMTP_SSL(_SMTP):
+    """``smtplib.SMTP_SSL`` with the deadlines of ``_SMTP``: TLS from the first byte."""
+
+    default_port = smtplib.SMTP_SSL_PORT
+
+    def __init__(self, local_hostname: str, timeout: float, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__(local_hostname=local_hostname, timeout=timeout)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # What smtplib's own SMTP_SSL does, here on top of the deadlines.
+        plain = socket.create_connection((host, port), timeout, self.source_address)
+        return self.context.wrap_socket(plain, server_hostname=host)
+
+
+class _DeadlineReader:
+    """The line reader smtplib reads replies with, bounded by the step's deadline."""
+
+    def __init__(self, owner: _SMTP) -> None:
+        self._owner = owner
+        self._buffer = bytearray()
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0 or 0 < limit <= len(self._buffer):
+                cut = end + 1 if end >= 0 else limit
+                if limit > 0:
+                    cut = min(cut, limit)
+                line = bytes(self._buffer[:cut])
+                del self._buffer[:cut]
+                return line
+            sock = self._owner.sock
+            if sock is None:
+                return b""
+            sock.settimeout(self._owner.left())
+            chunk = sock.recv(4096)
+            if not chunk:
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
+            self._buffer += chunk
+
+    def close(self) -> None:
+        self._buffer.clear()
 
 
 class _Temporary(Exception):
@@ -163,17 +268,25 @@ class Mailer:
             connection.close()
 
     def send(
-        self, sender: str, recipients: list[str], data: bytes, journal: Journal
+        self, sender: str, recipients: list[str], data: bytes, journal: Journal,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> Delivery:
-        """Deliver ``data`` to ``recipients``; ``SmtpError`` when the server cannot be used."""
+        """Deliver ``data`` to ``recipients``; ``SmtpError`` when the server cannot be used.
+
+        ``stopping`` is asked before every new try: once it says yes, the recipients still
+        pending are left in ``Delivery.stopped``. An exception raised by ``journal`` (the
+        ledger cannot be written) drops the connection and is passed on.
+        """
         if self._broken:
             raise SmtpError(self._broken)
         delivery = Delivery()
         pending = {address: "" for address in recipients}
         connecting = False
         for attempt in range(max(1, self.settings.attempts)):
-            if attempt:
-                self._sleep(self.settings.retry_delay * 2 ** (attempt - 1))
+            if attempt and not self._wait(self.settings.retry_delay * 2 ** (attempt - 1),
+                                          stopping):
+                delivery.stopped.extend(pending)
+                return delivery
             try:
                 pending = self._transaction(sender, list(pending), data, journal, delivery)
             except _Temporary as exc:
@@ -189,6 +302,16 @@ class Mailer:
         delivery.failed.update(pending)
         return delivery
 
+    def _wait(self, seconds: float, stopping: Callable[[], bool]) -> bool:
+        """Wait before a new try; False as soon as the run is stopping."""
+        end = time.monotonic() + seconds
+        while not stopping():
+            left = end - time.monotonic()
+            if left <= 0:
+                return True
+            self._sleep(min(left, 0.1))
+        return False
+
     def _transaction(
         self, sender: str, pending: list[str], data: bytes, journal: Journal, delivery: Delivery
     ) -> dict[str, str]:
@@ -201,6 +324,11 @@ class Mailer:
             raise _Temporary(self._scrub(
                 f"the connection to {self.settings.where} was lost ({_describe(exc)})"
             )) from None
+        except BaseException:
+            # The journal failed, or the run is being killed: whatever the server holds of an
+            # unfinished message is thrown away when the connection closes without its end.
+            self._drop()
+            raise
 
     def _exchange(
         self, connection: smtplib.SMTP, sender: str, pending: list[str], data: bytes,
@@ -219,9 +347,27 @@ class Mailer:
         if not accepted:
             self._reset(connection)
             return self._settle(refusals, delivery)
-        # Recorded only now: everything before DATA is certain not to have delivered anything.
+        code, reply = connection.docmd("DATA")
+        if code != 354:
+            # A definite answer before the message was handed over: nothing was delivered.
+            what = "message refused"
+            return self._refused_whole(connection, what, code, reply, accepted, delivery) | (
+                self._settle(refusals, delivery)
+            )
+        # Recorded only now: everything before this point is certain not to deliver anything.
         journal.sending(accepted)
-        code, reply = connection.data(data)
+        try:
+            code, reply = self._hand_over(connection, data)
+        except (smtplib.SMTPException, OSError) as exc:
+            # The server may have stored the message and lost only its answer: trying again
+            # could deliver it twice, so it is left for the next run to report.
+            self._drop()
+            reason = self._scrub(
+                f"no answer from {self.settings.where} after the message was handed over "
+                f"({_describe(exc)}); it may have arrived"
+            )
+            delivery.uncertain.update(dict.fromkeys(accepted, reason))
+            return self._settle(refusals, delivery)
         if code != 250:
             journal.refused(accepted)
             what = "message refused"
@@ -231,6 +377,15 @@ class Mailer:
         journal.delivered(accepted)
         delivery.accepted.extend(accepted)
         return self._settle(refusals, delivery)
+
+    @staticmethod
+    def _hand_over(connection: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
+        """The message and the end-of-data line after a 354; the server's answer."""
+        body = _LEADING_DOT.sub(b"..", data)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        connection.send(body + b".\r\n")
+        return connection.getreply()
 
     def _settle(
         self, refusals: dict[str, tuple[int, bytes]], delivery: Delivery
@@ -289,15 +444,16 @@ class Mailer:
         settings = self.settings
         hostname = socket.gethostname()
         if settings.tls == "ssl":
-            connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host, settings.port, local_hostname=hostname,
-                timeout=settings.timeout, context=self._context(),
+            connection: _SMTP | _SMTP_SSL = _SMTP_SSL(
+                local_hostname=hostname, timeout=settings.timeout, context=self._context(),
             )
         else:
-            connection = smtplib.SMTP(
-                settings.host, settings.port, local_hostname=hostname, timeout=settings.timeout
-            )
+            connection = _SMTP(local_hostname=hostname, timeout=settings.timeout)
+        connection.step_seconds = settings.timeout
         try:
+            code, reply = connection.connect(settings.host, settings.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, reply)
             self._greet(connection)
         except BaseException:
             connection.close()

@@ -7,8 +7,12 @@ to a validated model.
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import os
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,10 +27,14 @@ from letterpress.model import (
     Source,
     expand_home,
     is_file,
+    outside_root,
 )
 from letterpress.reading.address import check_address
 from letterpress.reading.attachments import attachment_problem
+from letterpress.reading.fonts import font_problem
 from letterpress.reading.images import image_problem
+from letterpress.reading.invisible import invisible, is_direction_control
+from letterpress.reading.invisible import message as invisible_message
 from letterpress.reading.words import long_word, long_words
 from letterpress.reading.yamlfile import YamlDocument, read_text, read_yaml
 
@@ -44,20 +52,22 @@ M = TypeVar("M", bound=BaseModel)
 def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
     """Read, check and resolve the letter at ``path``; append soft findings to ``warnings``."""
     path = Path(path)
+    root = root_folder(path)
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(path, 1, "", "a letter is a YAML mapping of keys such as title: ...")
     data = dict(doc.data)
     _check_words({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc)
+    _check_invisible({k: v for k, v in data.items() if k not in _NOT_PRINTED}, doc, warnings)
     letterhead_value = data.get("letterhead")
     if isinstance(letterhead_value, str):
         data["letterhead"] = load_letterhead(
-            _relative(path, letterhead_value, doc), doc, ("letterhead",)
+            _relative(path, letterhead_value, doc), doc, ("letterhead",), root
         )
     elif isinstance(letterhead_value, dict):
-        data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",))
-        _check_logo(data["letterhead"], doc, ("letterhead",))
-    letter = _validate(Letter, data, doc, ())
+        data["letterhead"] = _validate(Letterhead, letterhead_value, doc, ("letterhead",), root)
+        _check_letterhead_files(data["letterhead"], doc, ("letterhead",))
+    letter = _validate(Letter, data, doc, (), root)
     _check_files(letter, doc)
     letter = _with_body(letter, doc)
     _check_soft(letter, warnings)
@@ -65,9 +75,13 @@ def load(path: str | Path, warnings: list[Problem] | None = None) -> Letter:
 
 
 def load_letterhead(
-    path: Path, named_in: YamlDocument | None = None, loc: tuple[str, ...] = ()
+    path: Path,
+    named_in: YamlDocument | None = None,
+    loc: tuple[str, ...] = (),
+    root: Path | None = None,
 ) -> Letterhead:
-    """Read a letterhead file; paths inside it are relative to it."""
+    """Read a letterhead file; paths inside it are relative to it. With ``root``, it and the
+    files it names must lie under that folder."""
     where = named_in.path if named_in else path
     line = named_in.line_of(loc) if named_in else None
     try:
@@ -81,20 +95,35 @@ def load_letterhead(
             "letterhead",
             f"letterhead file not found: {path} (paths are relative to the letter)",
         )
+    outside = outside_root(path, root)
+    if outside:
+        raise LetterError.at(where, line, "letterhead", outside)
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(
             path, 1, "", "a letterhead is a YAML mapping of keys such as name: ..."
         )
     _check_words(doc.data, doc)
-    letterhead = _validate(Letterhead, doc.data, doc, ())
-    _check_logo(letterhead, doc, ())
+    letterhead = _validate(Letterhead, doc.data, doc, (), root)
+    _check_letterhead_files(letterhead, doc, ())
     return letterhead.model_copy(update={"source": path})
 
 
-def _check_logo(letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]) -> None:
+def _check_letterhead_files(
+    letterhead: Letterhead, doc: YamlDocument, prefix: tuple[str, ...]
+) -> None:
     if letterhead.logo is not None:
         _refuse(doc, [((*prefix, "logo"), image_problem(letterhead.logo))])
+    if letterhead.fonts is not None:
+        chosen = letterhead.fonts
+        _refuse(
+            doc,
+            [
+                ((*prefix, "fonts", style), font_problem(path))
+                for style in ("regular", "bold", "italic", "bold_italic")
+                if (path := getattr(chosen, style)) is not None
+            ],
+        )
 
 
 def _check_files(letter: Letter, doc: YamlDocument) -> None:
@@ -118,6 +147,19 @@ def _check_words(data: Any, doc: YamlDocument) -> None:
     _refuse(doc, [(loc, found.message()) for loc, found in long_words(data)])
 
 
+def _check_invisible(data: Any, doc: YamlDocument, warnings: list[Problem] | None) -> None:
+    """Refuse direction controls in printed fields; warn of zero-width characters."""
+    errors: list[Problem] = []
+    for loc, char in invisible(data):
+        problem = Problem(doc.path, doc.line_of(loc), ".".join(loc), invisible_message(char))
+        if is_direction_control(char):
+            errors.append(problem)
+        elif warnings is not None:
+            warnings.append(replace(problem, warning=True))
+    if errors:
+        raise LetterError(errors)
+
+
 def _refuse(doc: YamlDocument, found: Sequence[tuple[tuple[str, ...], str | None]]) -> None:
     """Raise every reason in ``found`` (a key path and a reason, or None) at its line."""
     problems = [
@@ -137,9 +179,27 @@ def _relative(path: Path, value: str, doc: YamlDocument) -> Path:
     return target if target.is_absolute() else path.parent / target
 
 
-def _validate(model: type[M], data: Any, doc: YamlDocument, prefix: tuple[str, ...]) -> M:
+def root_folder(letter: Path) -> Path:
+    """The folder whose files a letter may use: ``LETTERPRESS_ROOT`` (set by ``--root``) when
+    given; else the folder letterpress runs in when the letter lies inside it; else the
+    letter's own folder. Symbolic links are followed, as they are for the files checked."""
+    chosen = os.environ.get("LETTERPRESS_ROOT", "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    here = Path.cwd().resolve()
+    real = letter.resolve()
+    return here if real.is_relative_to(here) else real.parent
+
+
+def _validate(
+    model: type[M],
+    data: Any,
+    doc: YamlDocument,
+    prefix: tuple[str, ...],
+    root: Path | None = None,
+) -> M:
     try:
-        return model.model_validate(data, context={"base": doc.path.parent})
+        return model.model_validate(data, context={"base": doc.path.parent, "root": root})
     except ValidationError as exc:
         raise LetterError(_problems(exc, model, doc, prefix, data)) from None
 
@@ -205,7 +265,9 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:
     if kind == "bool_parsing":
         return f"write true or false, not {error.get('input')!r}"
     if kind.startswith("date"):
-        return f"write the date as YYYY-MM-DD (e.g. 2022-09-13), not {error.get('input')!r}"
+        return impossible_date(error.get("input")) or (
+            f"write the date as YYYY-MM-DD (e.g. 2022-09-13), not {error.get('input')!r}"
+        )
     if kind == "literal_error":
         return f"{error.get('input')!r} is not allowed; {error['msg'].lower()}"
     if kind == "none_required":
@@ -213,6 +275,24 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[str, ...]) -> str:
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def impossible_date(value: Any) -> str | None:
+    """What is wrong with a date written as YYYY-MM-DD that no calendar has, or None."""
+    found = _ISO_DATE.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    if found is None:
+        return None
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return f"{value}: there is no month {month}; the month comes between year and day"
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        name = calendar.month_name[month]
+        return f"{value}: {name} {year} has {days} days"
+    return None
 
 
 def _kind_of(value: Any) -> str:

@@ -153,3 +153,18 @@ def _measure(path: Path | None) -> Callable[[str], float]:
 
         name = register_font(path)
         return lambda text: stringWidth(text, name, ADDRESS_FONT_SIZE)
+
+
+def postcode(address: list[str]) -> str:
+    """The postcode of an address as printed: ``0032`` of ``0032 OSLO``; for an address abroad,
+    the postcode on the line before the country; empty when there is none."""
+    lines = [line.strip() for line in address if line.strip()]
+    if not lines:
+        return ""
+    if POSTNUMMER_LINE.match(lines[-1]):
+        return lines[-1][:4]
+    if len(lines) > 1 and not any(ch.isdigit() for ch in lines[-1]):
+        found = FOREIGN_POSTCODE.search(lines[-2])
+        if found:
+            return found.group(0)
+    return ""

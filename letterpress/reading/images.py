@@ -16,6 +16,11 @@ from PIL import Image, UnidentifiedImageError
 from letterpress.limits import MAX_IMAGE_PIXELS
 
 FORMATS = ("PNG", "JPEG")
+MIN_SIDE = 4
+"""Pixels an image needs each way to show anything at the size it is printed."""
+MAX_ASPECT = 50
+"""How many times longer than high (or high than long) an image may be; a logo or
+signature thinner than this would print as a line, or scale to zero pixels."""
 
 
 def image_problem(path: Path) -> str | None:
@@ -34,6 +39,11 @@ def image_problem(path: Path) -> str | None:
         return f"{path} is a {kind} image; save it as PNG or JPEG"
     if width * height > MAX_IMAGE_PIXELS:
         return _too_large(path, f" ({width} × {height})")
+    if min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
+        return (
+            f"{path} is {width} × {height} pixels, too thin to print as a logo or signature; "
+            "crop it to the picture or save it again"
+        )
     return None
 
 

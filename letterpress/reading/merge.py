@@ -7,9 +7,10 @@ yields a :class:`Rejected` for a recipient that cannot be merged, so that one ba
 stops the others. A letter without ``recipients`` yields itself once, unchanged.
 
 ``prepare(letter)`` does the work that is the same for every recipient, once: placeholders
-found, the CSV file decoded and counted, its header checked against the placeholders. Each
-recipient then costs a few string joins; the letterhead and every other field are shared.
-Recipients from a CSV file are read row by row, never all at once.
+found, the recipients file (CSV or Excel, see ``recipients.py``) read and counted, its header
+checked against the placeholders. Each recipient then costs a few string joins; the letterhead
+and every other field are shared. Recipients from a file are read row by row, never all at
+once.
 
 Values are text: they are substituted in one pass (a value is never scanned for placeholders)
 and escaped for Markdown in the body, so ``{{ 7*7 }}`` or ``<b>x</b>`` in a recipient's name
@@ -19,9 +20,9 @@ print exactly as written. In the title, the body and the subject a value stands 
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import re
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,24 +31,27 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from letterpress.errors import LetterError, Problem
-from letterpress.limits import MAX_RECIPIENT_FILE_BYTES, MAX_RECIPIENTS
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.reading.address import check_address
+from letterpress.reading.recipients import STANDARD_KEYS, RecipientsFile
 from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
 
 if TYPE_CHECKING:
-    from _csv import Reader as CsvReader
+    pass
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}", re.DOTALL)
-RECIPIENT_KEY = re.compile(r"recipient\.([\w-]+)")
+# A key is a column's heading as written: Beløp, E-post, Org. nr.
+RECIPIENT_KEY = re.compile(r"recipient\.([\w.\- ]*[\w.\-])")
 # What a person means as a placeholder even when it is misspelt: {{ name }}, {{ mottaker.navn }}.
 LOOKS_LIKE_KEY = re.compile(r"[\w.\- ]*[^\W\d_][\w.\- ]*|recipient\b.*", re.DOTALL)
 MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-STANDARD_KEYS = ("name", "attention", "address", "email")
-BOM = b"\xef\xbb\xbf"
+NO_ADDRESS = (
+    "no postal address, so the letter cannot go by post; fill in the address (Adresse, Postnr "
+    "and Poststed), or send this recipient's letter by e-mail or digital post"
+)
 EMPTY_TITLE = (
     "the title is empty once its placeholders are filled in; give this recipient the values "
     "or add text to the title"
@@ -71,6 +75,9 @@ class Merged:
     warnings: tuple[Problem, ...] = ()
     where: str = ""
     """Which recipient this is, for messages: ``recipient 4 (mottakere.csv:5)``."""
+    values: tuple[tuple[str, str], ...] = ()
+    """The recipient's own data (its row's values, by key); what identifies it apart from
+    its position, which changes when a row is inserted above it."""
 
 
 @dataclass(frozen=True)
@@ -90,15 +97,15 @@ class Merge:
     """A letter made ready to merge: placeholders found, the recipients' header read and checked.
 
     ``count`` is the number of letters it makes; iterating it yields them in recipient order.
-    A CSV file is read again on each iteration, row by row.
+    A recipients file is read again on each iteration, row by row.
     """
 
     def __init__(self, letter: Letter) -> None:
         self.letter = letter
         self._templates = _Templates.of(letter) if letter.recipients is not None else _Templates()
-        self._table: _CsvTable | None = None
+        self._table: RecipientsFile | None = None
         if isinstance(letter.recipients, Path):
-            self._table = _CsvTable.open(letter.recipients)
+            self._table = RecipientsFile.open(letter.recipients)
             _check_columns(self._table, self._templates)
             self.count = self._table.count
         else:
@@ -117,7 +124,7 @@ class Merge:
             yield Merged(1, _own_stem(letter), letter)
             return
         if self._table is not None:
-            rows = self._table.rows()
+            rows = _file_rows(self._table)
         else:
             assert isinstance(letter.recipients, list)
             rows = _list_rows(letter.recipients, letter.source)
@@ -130,8 +137,9 @@ class Merge:
 def prepare(letter: Letter) -> Merge:
     """Check ``letter`` as a whole for merging; raises ``LetterError`` for a problem with it.
 
-    A problem with the letter as a whole (a CSV file that cannot be read or lacks a column a
-    placeholder names, a misspelt placeholder) is raised here, before any letter is made.
+    A problem with the letter as a whole (a recipients file that cannot be read or lacks a
+    column a placeholder names, a misspelt placeholder) is raised here, before any letter is
+    made.
     """
     return Merge(letter)
 
@@ -150,7 +158,7 @@ def expand(letter: Letter) -> Iterator[Merged]:
 
 
 def count(letter: Letter) -> int:
-    """How many letters ``letter`` makes (reads a CSV file once, without keeping it)."""
+    """How many letters ``letter`` makes (reads a recipients file once, without keeping it)."""
     return prepare(letter).count
 
 
@@ -257,7 +265,7 @@ def _bad_placeholder(inner: str) -> str:
     key = inner.rpartition(".")[2].strip() or "KEY"
     return (
         f"{{{{ {inner} }}}} is not a placeholder; write {{{{ recipient.{key} }}}} "
-        "(a key of the recipient or a column of the CSV file)"
+        "(a key of the recipient or a column of the recipients file)"
     )
 
 
@@ -298,7 +306,7 @@ def _with_markers(body: str) -> tuple[str, list[int]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Recipients: rows of a CSV file or items of a list, as text values
+# Recipients: rows of a recipients file or items of a list, as text values
 
 
 @dataclass(frozen=True)
@@ -310,6 +318,8 @@ class _Row:
     values: dict[str, str]
     problems: tuple[str, ...] = ()
     """Why this row cannot be merged, found while reading it."""
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """For a row of a file: the column each printed part comes from (``name`` -> ``Navn``)."""
 
     def where(self) -> str:
         place = f"{self.path.name}:{self.line}" if self.path and self.line else ""
@@ -322,6 +332,14 @@ def _list_rows(items: list[MergeRecipient], source: Source | None) -> Iterator[_
         path = source.path if source else None
         values, problems = _item_values(item)
         yield _Row(i + 1, path, line, f"recipients.{i}", values, tuple(problems))
+
+
+def _file_rows(table: RecipientsFile) -> Iterator[_Row]:
+    for record in table.rows():
+        yield _Row(
+            record.index, table.path, record.line, "", record.values, record.problems,
+            record.sources,
+        )
 
 
 def _item_values(item: MergeRecipient) -> tuple[dict[str, str], list[str]]:
@@ -344,172 +362,24 @@ def _item_values(item: MergeRecipient) -> tuple[dict[str, str], list[str]]:
     return values, problems
 
 
-@dataclass
-class _CsvTable:
-    """A recipients CSV file: its dialect, header and number of rows, read once up front."""
-
-    path: Path
-    delimiter: str
-    columns: list[str | None]
-    """Column keys in file order; None for a column without a heading (ignored)."""
-    count: int
-
-    @classmethod
-    def open(cls, path: Path) -> _CsvTable:
-        _check_size(path)
-        delimiter = _delimiter(_first_line(path))
-        reader = csv.reader(_decoded_lines(path), delimiter=delimiter)
-        columns = _columns(path, _next_row(reader, path))
-        table = cls(path, delimiter, columns, 0)
-        table.count = sum(1 for _ in table._records(reader))
-        return table
-
-    def rows(self) -> Iterator[_Row]:
-        reader = csv.reader(_decoded_lines(self.path), delimiter=self.delimiter)
-        _next_row(reader, self.path)
-        for index, (line, record) in enumerate(self._records(reader), start=1):
-            yield self._row(index, line, record)
-
-    def _records(self, reader: CsvReader) -> Iterator[tuple[int, list[str]]]:
-        """Non-blank records with the line each starts on; stops past ``MAX_RECIPIENTS``."""
-        seen = 0
-        while True:
-            start = reader.line_num + 1
-            record = _next_row(reader, self.path)
-            if record is None:
-                return
-            if not any(cell.strip() for cell in record):
-                continue
-            seen += 1
-            if seen > MAX_RECIPIENTS:
-                raise LetterError.at(
-                    self.path, start, "recipients",
-                    f"more than {MAX_RECIPIENTS} recipients; split the file into several merges",
-                )
-            yield start, record
-
-    def _row(self, index: int, line: int, record: list[str]) -> _Row:
-        problems = []
-        if len(record) > len(self.columns):
-            problems.append(
-                f"the row has {len(record)} fields but the header has {len(self.columns)}; "
-                f"put a value that contains {self.delimiter!r} in double quotes"
-            )
-        values = {
-            key: cell.strip()
-            for key, cell in zip(self.columns, record, strict=False)
-            if key is not None
-        }
-        for key in STANDARD_KEYS:
-            values.setdefault(key, "")
-        values["address"] = "\n".join(_address_lines(values["address"]))
-        return _Row(index, self.path, line, "", values, tuple(problems))
-
-
-def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise LetterError.at(path, None, "", f"cannot read the file: {exc.strerror}") from None
-    if size > MAX_RECIPIENT_FILE_BYTES:
-        raise LetterError.at(
-            path, None, "",
-            f"the file is {size // 1024} KiB; at most {MAX_RECIPIENT_FILE_BYTES // 1024} KiB "
-            "is accepted; "
-            "split it into several merges",
+def _check_columns(table: RecipientsFile, templates: _Templates) -> None:
+    """A placeholder that no column of the file answers is wrong for every row."""
+    columns = table.keys
+    folded = {c.casefold(): c for c in columns}
+    problems = []
+    for slot in templates.slots:
+        if slot.key in columns:
+            continue
+        near = folded.get(slot.key.casefold())
+        hint = (
+            f"the column is called {near!r}: write {{{{ recipient.{near} }}}}, with the "
+            "heading as written"
+            if near else "add the column or correct the placeholder"
         )
-
-
-def _decoded_lines(path: Path) -> Generator[str, None, None]:
-    """The file's lines as text, line endings kept; a byte that is not UTF-8 names its line.
-
-    The file is read again for the letters after it was counted: by then it may have been
-    moved or deleted, which is a problem with this merge, not a reason to stop the build.
-    """
-    try:
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                yield _decoded(path, number, raw.removeprefix(BOM) if number == 1 else raw)
-    except OSError as exc:
-        raise LetterError.at(
-            path, None, "", f"cannot read the file: {exc.strerror or exc} (moved or deleted?)"
-        ) from None
-
-
-def _decoded(path: Path, number: int, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LetterError.at(
-            path, number, "",
-            f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); in Excel save it as "
-            "'CSV UTF-8', or in another program choose the encoding UTF-8",
-        ) from None
-
-
-def _first_line(path: Path) -> str:
-    lines = _decoded_lines(path)
-    try:
-        return next(lines, "")
-    finally:
-        lines.close()
-
-
-def _delimiter(header: str) -> str:
-    """Comma or semicolon (Excel in Norway writes semicolons), whichever the header uses."""
-    counts = {d: _count_unquoted(header, d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
-
-
-def _count_unquoted(line: str, char: str) -> int:
-    return sum(part.count(char) for part in line.split('"')[::2])
-
-
-def _next_row(reader: CsvReader, path: Path) -> list[str] | None:
-    try:
-        return next(reader)
-    except StopIteration:
-        return None
-    except csv.Error as exc:
-        raise LetterError.at(path, reader.line_num, "", f"CSV: {exc}") from None
-
-
-def _columns(path: Path, header: list[str] | None) -> list[str | None]:
-    if not header or not any(h.strip() for h in header):
-        raise LetterError.at(
-            path, 1, "",
-            "the file has no header row; the first row names the columns: name;address;...",
-        )
-    columns: list[str | None] = []
-    for heading in header:
-        key = heading.strip()
-        key = key.lower() if key.lower() in STANDARD_KEYS else key
-        if key and key in columns:
-            raise LetterError.at(path, 1, "", f"the column {key!r} is given twice; keep one")
-        columns.append(key or None)
-    if "name" not in columns:
-        named = ", ".join(c for c in columns if c)
-        raise LetterError.at(
-            path, 1, "",
-            f"the header has no column 'name' (it has: {named}); the first row must name the "
-            "columns, with 'name' for the recipient's name",
-        )
-    return columns
-
-
-def _check_columns(table: _CsvTable, templates: _Templates) -> None:
-    """A placeholder that no column of the CSV file answers is wrong for every row."""
-    columns = {c for c in table.columns if c} | set(STANDARD_KEYS)
-    problems = [
-        Problem(
-            table.path, 1, "",
-            f"the file has no column {slot.key!r}, which {slot.where()} names; add the column "
-            "or correct the placeholder",
-        )
-        for slot in templates.slots
-        if slot.key not in columns
-    ]
+        problems.append(Problem(
+            table.path, 1, "", f"the file has no column {slot.key!r}, which {slot.where()} "
+            f"names; {hint}",
+        ))
     if problems:
         raise LetterError(problems)
 
@@ -537,7 +407,7 @@ def _merge(
     if not isinstance(merged, Letter):
         return Rejected(row.index, stem, tuple(_problem(row, p) for p in merged))
     warnings = (*_empty_warnings(templates, row), *_address_warnings(recipient, row, font))
-    return Merged(row.index, stem, merged, warnings, row.where())
+    return Merged(row.index, stem, merged, warnings, row.where(), tuple(sorted(values.items())))
 
 
 def _missing(templates: _Templates, row: _Row) -> list[str]:
@@ -581,21 +451,30 @@ def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
             warning=True,
         )
         for slot in templates.slots
+        # An empty address in email.cc or email.bcc means no copy, as intended for most rows.
         if slot.key not in STANDARD_KEYS and not row.values[slot.key]
+        and not slot.field.startswith("email.")
     )
 
 
 def _address_warnings(recipient: Recipient, row: _Row, font: Path | None) -> list[Problem]:
-    """What a single letter's load checks in its address block, checked for every recipient."""
-    return [_row_warning(row, found) for found in check_address(recipient, None, font=font)]
+    """What a single letter's load checks in its address block, checked for every recipient,
+    and a recipient without a postal address, whose letter would go to print with only a name
+    in the window."""
+    found = [_row_warning(row, found) for found in check_address(recipient, None, font=font)]
+    if not recipient.address:
+        found.append(Problem(row.path, row.line, row.field, f"{row.where()}: {NO_ADDRESS}",
+                             warning=True))
+    return found
 
 
 def _row_warning(row: _Row, found: Problem) -> Problem:
     part = found.field.removeprefix("recipient").lstrip(".")  # name, address.1 ...
     if row.field:  # an item of the letter's list: the field names it
         field, message = f"{row.field}.{part}".rstrip("."), found.message
-    else:  # a row of a CSV file: the column does
-        field, message = "", f"{part.partition('.')[0]}: {found.message}"
+    else:  # a row of a file: the column does
+        column = row.sources.get(part) or row.sources.get(part.partition(".")[0])
+        field, message = "", f"{column or part.partition('.')[0]}: {found.message}"
     return Problem(row.path, row.line, field, f"{row.where()}: {message}", warning=True)
 
 
@@ -635,12 +514,6 @@ def _merge_message(error: ErrorDetails, messages: Mapping[tuple[str | int, ...],
         return messages[where]
     field = ".".join(str(part) for part in where)
     return f"{field}: {error['msg']}" if field else error["msg"].removeprefix("Value error, ")
-
-
-def _address_lines(cell: str) -> list[str]:
-    """A CSV address cell: lines separated by ``|`` (or by line breaks inside quotes)."""
-    parts = re.split(r"[|\r\n]+", cell)
-    return [part.strip() for part in parts if part.strip()]
 
 
 def _filled(letter: Letter, templates: _Templates, values: dict[str, str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ expansion beyond a small budget are errors that name the line.
 
 from __future__ import annotations
 
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import yaml
 
 from letterpress.errors import LetterError
-from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from letterpress.limits import MAX_INPUT_BYTES, MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 LETTER_SUFFIXES = (".yaml", ".yml")
 """What letter and letterhead files are called: ``NAME.yaml`` or ``NAME.yml``."""
@@ -113,7 +114,11 @@ def read_yaml(path: Path) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or "invalid YAML"
-        raise LetterError.at(path, line, "", f"YAML syntax: {problem}") from None
+        lines = text.splitlines()
+        written = lines[line - 1] if line is not None and 0 < line <= len(lines) else ""
+        hint = syntax_hint(problem, written)
+        message = f"YAML syntax: {problem}" + (f"; {hint}" if hint else "")
+        raise LetterError.at(path, line, "", message) from None
     except yaml.YAMLError as exc:
         raise LetterError.at(path, None, "", f"YAML syntax: {exc}") from None
     except RecursionError:
@@ -122,15 +127,43 @@ def read_yaml(path: Path) -> YamlDocument:
     document = YamlDocument(path, None)
     if node is None:
         raise LetterError.at(path, 1, "", "the file is empty; a letter is a YAML mapping")
-    budget = [MAX_YAML_NODES]
+    budget = [MAX_YAML_NODES, MAX_YAML_CHARS]
     document.data = _convert(node, (), document, budget)
     return document
+
+
+_KEY_AND_VALUE = re.compile(r"^(\s*(?:- )?)([^\s:#][^:#]*):\s+(.*\S)\s*$")
+
+
+def syntax_hint(problem: str, line: str) -> str:
+    """How to mend the common causes of a YAML syntax error on ``line``, or ""."""
+    if "\\t" in problem or "\t" in problem or " tab " in problem:
+        return "indent with spaces: YAML does not allow tabs"
+    if problem.startswith("mapping values are not allowed"):
+        found = _KEY_AND_VALUE.match(line)
+        if found and ": " in found[3] and not found[3].startswith(("'", '"')):
+            indent, key, value = found.groups()
+            escaped = value.replace('"', '\\"')
+            return f'a value with ": " in it must be in quotes: {indent.strip()}{key}: "{escaped}"'
+        return (
+            "check the indentation (this line may be indented deeper than the key before "
+            'it), or put a value with ": " in quotes'
+        )
+    if "block end" in problem or "expected key" in problem or "expected ':'" in problem:
+        return (
+            "check the indentation: the keys of one mapping start in the same column, and "
+            "the items of a list under it one level deeper"
+        )
+    if "end of stream" in problem or "quoted scalar" in problem:
+        return "a quote (\" or ') is opened and not closed"
+    return ""
 
 
 _TOO_DEEP = f"lists and mappings nest more than {MAX_YAML_DEPTH} levels deep; flatten the file"
 
 
 def _convert(node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: list[int]) -> Any:
+    """Plain data of ``node``; ``budget`` is what may still be made: values, characters."""
     budget[0] -= 1
     line = node.start_mark.line + 1
     if len(loc) > MAX_YAML_DEPTH:
@@ -151,6 +184,15 @@ def _convert(node: yaml.Node, loc: tuple[str, ...], doc: YamlDocument, budget: l
         )
     doc.lines.setdefault(".".join(loc), line)
     if isinstance(node, yaml.ScalarNode):
+        budget[1] -= len(node.value)
+        if budget[1] < 0:
+            raise LetterError.at(
+                doc.path,
+                line,
+                ".".join(loc),
+                f"the file expands to more than {MAX_YAML_CHARS} characters (an alias of a "
+                "long text, repeated?); write the text once",
+            )
         # A block scalar's text starts on the line after its indicator (| or >).
         doc.value_lines[".".join(loc)] = line + (1 if node.style in ("|", ">") else 0)
         if not node.style and node.value in NULLS:  # plain: None (PyYAML) or "" (libyaml)

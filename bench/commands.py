@@ -92,8 +92,11 @@ def timed(command: list[str], cpu: int) -> dict[str, float] | str:
 
 def _bytecode_kept() -> dict[str, str]:
     """The environment without PYTHONDONTWRITEBYTECODE: an installed letterpress runs from
-    compiled bytecode, which the untimed first run writes."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    compiled bytecode, which the untimed first run writes. The letters are written to a
+    temporary folder and name the repository's letterhead, so the root folder is widened to
+    hold both."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "LETTERPRESS_ROOT": os.path.commonpath([REPO, tempfile.gettempdir()])}
 
 
 def measure(distinct: int, merge: int, runs: int) -> list[Row]:

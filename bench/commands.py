@@ -7,7 +7,8 @@ a clerk waits for: ``letterpress build FOLDER -j 1`` (or ``build MERGE.yaml -j 1
 Python process that compiles the same letters with one reused ``typst.Compiler`` and one that
 draws them with the hand-written ReportLab anchor. Start-up, loading, writing every PDF to disk:
 all of it counts. Each figure is the median of ``--runs`` runs, each process pinned to one core;
-the ratios divide figures of the same run.
+the ratios divide figures of the same run. The cpu rows count the user and system time of the
+command's process; on a shared machine they move much less than the wall clock.
 
 ``python bench/commands.py --engine typst DATA.json OUT`` is the Typst (or ``reportlab``)
 command itself: it reads the letters' data and writes ``OUT/NNN.pdf``.
@@ -78,8 +79,8 @@ def timed(command: list[str], cpu: int) -> dict[str, float] | str:
     started = time.perf_counter()
     done = subprocess.run(
         command, capture_output=True, text=True, cwd=REPO, timeout=1800, check=False,
-        env={**os.environ, "RAYON_NUM_THREADS": "1", "PYTHONPATH": f"{REPO}{os.pathsep}{BENCH}",
-             "SOURCE_DATE_EPOCH": "1663027200"},
+        env={**_bytecode_kept(), "RAYON_NUM_THREADS": "1",
+             "PYTHONPATH": f"{REPO}{os.pathsep}{BENCH}", "SOURCE_DATE_EPOCH": "1663027200"},
         preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
     wall = (time.perf_counter() - started) * 1000
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -87,6 +88,15 @@ def timed(command: list[str], cpu: int) -> dict[str, float] | str:
         return f"exit {done.returncode}: {(done.stderr.strip().splitlines() or ['-'])[-1][:100]}"
     cpu_ms = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
     return {"wall": wall, "cpu": cpu_ms}
+
+
+def _bytecode_kept() -> dict[str, str]:
+    """The environment without PYTHONDONTWRITEBYTECODE: an installed letterpress runs from
+    compiled bytecode, which the untimed first run writes. The letters are written to a
+    temporary folder and name the repository's letterhead, so the root folder is widened to
+    hold both."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "LETTERPRESS_ROOT": os.path.commonpath([REPO, tempfile.gettempdir()])}
 
 
 def measure(distinct: int, merge: int, runs: int) -> list[Row]:
@@ -104,17 +114,20 @@ def measure(distinct: int, merge: int, runs: int) -> list[Row]:
                     if isinstance(result, str):
                         missing[kind][engine] = result
                     elif number:
-                        per_letter[kind].setdefault(engine, []).append(
-                            result["wall"] / counts[kind])
+                        for clock in ("wall", "cpu"):
+                            per_letter[kind].setdefault(f"{engine} {clock}", []).append(
+                                result[clock] / counts[kind])
                     print(f"  {kind}: {engine}, run {number} of {runs}", file=sys.stderr,
                           flush=True)
     rows = []
     for kind, label in (("distinct", f"{distinct} distinct letters, one command"),
                         ("merge", f"{merge}-recipient merge, one command")):
-        cells = {e: Cell(statistics.median(v), min(v), max(v))
-                 for e, v in per_letter[kind].items() if e not in missing[kind]}
-        cells |= {e: Cell(missing=why) for e, why in missing[kind].items()}
-        rows.append(Row(f"{label}, wall ms/letter", cells))
+        for clock in ("wall", "cpu"):
+            cells = {e: Cell(statistics.median(v), min(v), max(v))
+                     for e in ENGINES if e not in missing[kind]
+                     for v in [per_letter[kind].get(f"{e} {clock}", [])] if v}
+            cells |= {e: Cell(missing=why) for e, why in missing[kind].items()}
+            rows.append(Row(f"{label}, {clock} ms/letter", cells))
     return rows
 
 

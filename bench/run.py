@@ -71,7 +71,11 @@ def config(args: argparse.Namespace) -> Config:
 
 def worker_env() -> dict[str, str]:
     # One core: keep Typst's thread pool to one thread as well as pinning the process.
-    return {**os.environ, "RAYON_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    # An installed letterpress runs from compiled bytecode; the untimed first run writes it.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # The letters are written to a temporary folder and name the repository's letterhead.
+    root = os.path.commonpath([REPO, tempfile.gettempdir()])
+    return {**env, "RAYON_NUM_THREADS": "1", "PYTHONPATH": str(REPO), "LETTERPRESS_ROOT": root}
 
 
 def pinned(cpu: int) -> Callable[[], None]:

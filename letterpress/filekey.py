@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
+
 
 class FileKey(NamedTuple):
     path: Path
@@ -25,12 +27,11 @@ def file_key(path: Path) -> FileKey:
     return FileKey(path, stat.st_size, stat.st_mtime_ns)
 
 
-CACHE_VARIABLE = "LETTERPRESS_CACHE_DIR"
-
-
 def cache_dir() -> Path:
-    """``$LETTERPRESS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letterpress``, else
-    ``~/.cache/letterpress``; ``RuntimeError`` when there is no home folder to name."""
+    """Where data derived from files is kept between runs (hyphenation patterns, fonts without
+    hinting, fonts read through): ``$LETTERPRESS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/letterpress``, else ``~/.cache/letterpress``; ``RuntimeError`` when there
+    is no home folder to name."""
     if os.environ.get(CACHE_VARIABLE):
         return Path(os.environ[CACHE_VARIABLE])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,8 +161,7 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
             page = document[index]
             try:
                 findings += _page_size(page, index + 1, path)
-                findings += _placement(page, index + 1, path)
-                findings += _fonts(page, index + 1, path, fonts_reported)
+                findings += _content(page, index + 1, path, fonts_reported)
             except pdfium.PdfiumError as exc:
                 findings.append(Finding(path, f"the page cannot be read ({exc})", page=index + 1))
             finally:
@@ -172,29 +171,52 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
     return findings
 
 
-def _fonts(page: Any, number: int, path: Path, reported: set[str]) -> list[Finding]:
+def _content(page: Any, number: int, path: Path, reported: set[str]) -> list[Finding]:
+    """What the page draws, read once: content in forbidden areas, and fonts not embedded."""
+    import pypdfium2.raw as raw
+
+    fonts = _FontCheck(number, path, reported)
+    placement = _Placement(page)
+    for obj, kind in _visible_objects(page):
+        if kind == raw.FPDF_PAGEOBJ_TEXT:
+            fonts.check(obj)
+        placement.check(obj, kind)
+    return placement.findings(number, path) + fonts.findings
+
+
+class _FontCheck:
     """Fonts that visible text uses and the file does not carry, each named once.
 
     Fonts are found through the text drawn, not the pages' resource dictionaries: those often
     list fonts no text uses (ReportLab always lists Helvetica), which print does not need.
     """
-    import pypdfium2.raw as raw
 
-    findings = []
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT]):
-        if not _is_visible(obj):
-            continue
-        font = obj.get_font()
+    def __init__(self, number: int, path: Path, reported: set[str]) -> None:
+        self.number, self.path, self.reported = number, path, reported
+        self.seen: set[int | None] = set()
+        """pdfium's handles of the fonts already looked at on this page."""
+        self.findings: list[Finding] = []
+
+    def check(self, obj: Any) -> None:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+
+        raw_font = raw.FPDFTextObj_GetFont(obj)
+        handle = ctypes.cast(raw_font, ctypes.c_void_p).value
+        if handle in self.seen:
+            return  # a page's text runs share a handful of fonts; each is looked at once
+        self.seen.add(handle)
+        font = pdfium.PdfFont(raw_font, obj, needs_free=False)  # as PdfTextObj.get_font makes it
         if font.is_embedded:
-            continue
+            return
         name = _font_name(font.get_base_name())
-        if name in reported:
-            continue
-        reported.add(name)
-        findings.append(Finding(
-            path, f"the font {name} is not embedded; export with all fonts embedded", page=number
+        if name in self.reported:
+            return
+        self.reported.add(name)
+        self.findings.append(Finding(
+            self.path, f"the font {name} is not embedded; export with all fonts embedded",
+            page=self.number,
         ))
-    return findings
 
 
 def _font_name(name: str) -> str:
@@ -249,22 +271,41 @@ class _Hit:
     count: int = 1
 
 
-def _placement(page: Any, number: int, path: Path) -> list[Finding]:
-    width, height = (value / MM for value in page.get_size())
-    rules = _rules(width, height)
-    hits: dict[tuple[str, str], _Hit] = {}
-    for kind, box in _visible_content(page):
-        for rule in _broken_rules(box, rules):
+class _Placement:
+    """Visible content in the page's forbidden areas, one hit per kind of content and rule."""
+
+    def __init__(self, page: Any) -> None:
+        width, height = (value / MM for value in page.get_size())
+        self.limits = _limits(_rules(width, height))
+        self.crop = page.get_cropbox()
+        self.rotation = page.get_rotation()
+        self.hits: dict[tuple[str, str], _Hit] = {}
+        self.edges = [ctypes.c_float() for _ in range(4)]
+
+    def check(self, obj: Any, kind: int) -> None:
+        import pypdfium2.raw as raw
+
+        left, bottom, right, top = self.edges
+        if not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            return  # pdfium cannot place it (e.g. an empty path); nothing is drawn
+        bounds = (left.value, bottom.value, right.value, top.value)
+        box = _to_page_box(_in_page_space(obj, bounds), self.crop, self.rotation)
+        if box.width < 0 or box.height < 0:
+            return
+        name = _KINDS.get(kind, "content")
+        for rule in _broken_rules(box, self.limits):
             part = _intersection(box, rule.box)
-            key = (kind, rule.name)
-            hit = hits.get(key)
+            key = (name, rule.name)
+            hit = self.hits.get(key)
             if hit is None:
-                hits[key] = _Hit(kind, rule.name, part.x, part.y)
+                self.hits[key] = _Hit(name, rule.name, part.x, part.y)
                 continue
             hit.count += 1
             if (part.y, part.x) < (hit.y, hit.x):
                 hit.x, hit.y = part.x, part.y
-    return [_finding(hit, number, path) for hit in hits.values()]
+
+    def findings(self, number: int, path: Path) -> list[Finding]:
+        return [_finding(hit, number, path) for hit in self.hits.values()]
 
 
 def _finding(hit: _Hit, number: int, path: Path) -> Finding:
@@ -272,17 +313,26 @@ def _finding(hit: _Hit, number: int, path: Path) -> Finding:
     return Finding(path, f"{hit.kind} {hit.rule}{more}", page=number, x=hit.x, y=hit.y)
 
 
-def _broken_rules(box: Box, rules: list[_Rule]) -> list[_Rule]:
-    broken = [rule for rule in rules if _overlaps(box, rule.box)]
+def _limits(rules: list[_Rule]) -> list[tuple[_Rule, float, float, float, float]]:
+    """Each rule with its box's left, right, top and bottom edges, the last two less the
+    tolerance, worked out once per page (a letter's page has a hundred text runs)."""
+    t = POSITION_TOLERANCE
+    return [(r, r.box.x, r.box.right - t, r.box.y, r.box.bottom - t) for r in rules]
+
+
+def _broken_rules(box: Box, limits: list[tuple[_Rule, float, float, float, float]]) -> list[_Rule]:
+    """The rules whose area ``box`` overlaps by more than the tolerance."""
+    t = POSITION_TOLERANCE
+    x, right, y, bottom = box.x, box.right - t, box.y, box.bottom - t
+    broken = [
+        rule
+        for rule, left_edge, right_edge, top_edge, bottom_edge in limits
+        if x < right_edge and left_edge < right and y < bottom_edge and top_edge < bottom
+    ]
     # Content in the barcode zone is also left of 18 mm; say only the more specific thing.
     if broken and broken[0].name == _BARCODE:
         broken = [rule for rule in broken if rule.name != _CONTROL]
     return broken
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    t = POSITION_TOLERANCE
-    return a.x < b.right - t and b.x < a.right - t and a.y < b.bottom - t and b.y < a.bottom - t
 
 
 def _intersection(a: Box, b: Box) -> Box:
@@ -293,40 +343,44 @@ def _intersection(a: Box, b: Box) -> Box:
 _KINDS = {1: "text", 2: "graphics", 3: "image", 4: "shading"}
 
 
-def _visible_content(page: Any) -> Iterator[tuple[str, Box]]:
-    """Every visible text, image, path and shading object, as a box in mm from the top left."""
+def _visible_objects(page: Any) -> Iterator[tuple[Any, int]]:
+    """Every visible text, image, path and shading object with its type, inside forms too."""
     import pypdfium2.raw as raw
 
-    crop = page.get_cropbox()
-    rotation = page.get_rotation()
-    for obj in page.get_objects():
-        if obj.type == raw.FPDF_PAGEOBJ_FORM or not _is_visible(obj):
-            continue
-        try:
-            bounds = obj.get_bounds()
-        except Exception:  # pdfium cannot place it (e.g. an empty path); nothing is drawn
-            continue
-        box = _to_page_box(_in_page_space(obj, bounds), crop, rotation)
-        if box.width >= 0 and box.height >= 0:
-            yield _KINDS.get(obj.type, "content"), box
+    for obj, kind in _objects(page):
+        if kind != raw.FPDF_PAGEOBJ_FORM and _is_visible(obj, kind):
+            yield obj, kind
+
+
+def _objects(page: Any) -> Iterable[tuple[Any, int]]:
+    """The page's objects and their types: pdfium's own handles when the page holds no form
+    XObject (a letter's pages: no wrapper object per text run), else pypdfium2's objects,
+    which descend into forms and know the form each object is in."""
+    import pypdfium2.raw as raw
+
+    handles = [raw.FPDFPage_GetObject(page, i) for i in range(raw.FPDFPage_CountObjects(page))]
+    kinds = [raw.FPDFPageObj_GetType(handle) for handle in handles]
+    if raw.FPDF_PAGEOBJ_FORM not in kinds:
+        return zip(handles, kinds, strict=True)
+    return ((obj, obj.type) for obj in page.get_objects())
 
 
 def _in_page_space(obj: Any, bounds: tuple[float, ...]) -> tuple[float, ...]:
     """pdfium gives an object's bounds in its form XObject's space; apply each form's matrix."""
-    container = obj.container
+    container = getattr(obj, "container", None)  # None for a handle: the page holds it
     while container is not None:
         bounds = container.get_matrix().on_rect(*bounds)
         container = container.container
     return bounds
 
 
-def _is_visible(obj: Any) -> bool:
+def _is_visible(obj: Any, kind: int) -> bool:
     """False for invisible text (OCR layers of scans) and paths that paint nothing or only white."""
     import pypdfium2.raw as raw
 
-    if obj.type == raw.FPDF_PAGEOBJ_TEXT:
+    if kind == raw.FPDF_PAGEOBJ_TEXT:
         return bool(raw.FPDFTextObj_GetTextRenderMode(obj) != raw.FPDF_TEXTRENDERMODE_INVISIBLE)
-    if obj.type != raw.FPDF_PAGEOBJ_PATH:
+    if kind != raw.FPDF_PAGEOBJ_PATH:
         return True
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):

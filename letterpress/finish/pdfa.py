@@ -236,9 +236,25 @@ def _property(root: etree._Element, ns: str, name: str) -> str | None:
 
 
 def _write_claim(pdf: pikepdf.Pdf, conformance: str, ua: bool) -> None:
-    root = _parse_xmp(pdf)
-    if root is None:
-        root = _xmp_from_docinfo(pdf)
+    packet = get_xmp(pdf)
+    claimed = _claimed(packet, conformance, ua) if packet else None
+    if claimed is None:
+        claimed = _claim_in(_xmp_from_docinfo(pdf), conformance, ua)
+    set_xmp(pdf, claimed)
+
+
+@functools.lru_cache(maxsize=64)
+def _claimed(packet: bytes, conformance: str, ua: bool) -> bytes | None:
+    """``packet`` with the claim, or None when it is not XML; the letters of a merge share
+    their packet (title, author, date), so it is rewritten once."""
+    try:
+        root = etree.fromstring(packet, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    return _claim_in(root, conformance, ua)
+
+
+def _claim_in(root: etree._Element, conformance: str, ua: bool) -> bytes:
     rdf = root if root.tag == f"{{{NS_RDF}}}RDF" else root.find(f"{{{NS_RDF}}}RDF")
     if rdf is None:
         raise ValueError("the XMP packet has no rdf:RDF element")
@@ -258,7 +274,7 @@ def _write_claim(pdf: pikepdf.Pdf, conformance: str, ua: bool) -> None:
     if ua:
         _declare_pdfua_schema(rdf)
     etree.indent(root, space=" ")
-    set_xmp(pdf, xpacket(etree.tostring(root, encoding="unicode")))
+    return xpacket(etree.tostring(root, encoding="unicode"))
 
 
 def _xmp_from_docinfo(pdf: pikepdf.Pdf) -> etree._Element:
@@ -317,9 +333,14 @@ def srgb_profile() -> bytes:
     return Path(__file__).with_name("srgb.icc").read_bytes()
 
 
+@functools.cache
+def _compressed_srgb_profile() -> bytes:
+    return zlib.compress(srgb_profile())
+
+
 def _set_output_intent(pdf: pikepdf.Pdf) -> None:
     """Give DeviceRGB (and DeviceGray) a defined meaning: sRGB, as on every screen."""
-    profile = pdf.make_stream(zlib.compress(srgb_profile()), N=3, Filter=Name.FlateDecode)
+    profile = pdf.make_stream(_compressed_srgb_profile(), N=3, Filter=Name.FlateDecode)
     intent = Dictionary(
         Type=Name.OutputIntent,
         S=Name.GTS_PDFA1,
@@ -454,10 +475,28 @@ def mend_unicode_maps(pdf: pikepdf.Pdf) -> None:
         if not isinstance(cmap, pikepdf.Stream) or cmap.objgen in seen:
             continue
         seen.add(cmap.objgen)
+        filters = cmap.get("/Filter")
+        raw = cmap.read_raw_bytes()
+        if filters == Name.FlateDecode and not cmap.get("/DecodeParms") and raw in _CLEAN_MAPS:
+            # A map already found clean (the letters' own fonts, cut once per process).
+            continue
         data = cmap.read_bytes()
         cleaned = _BFCHAR.sub(_clean_bfchar, data)
         if cleaned != data:
             cmap.write(zlib.compress(cleaned), filter=Name.FlateDecode)
+        elif filters == Name.FlateDecode:
+            _remember_clean(raw)
+
+
+_CLEAN_MAPS: dict[bytes, None] = {}
+"""Compressed ToUnicode maps already found to need no mending, oldest first."""
+CLEAN_MAPS_KEPT = 256
+
+
+def _remember_clean(raw: bytes) -> None:
+    _CLEAN_MAPS[raw] = None
+    if len(_CLEAN_MAPS) > CLEAN_MAPS_KEPT:
+        del _CLEAN_MAPS[next(iter(_CLEAN_MAPS))]
 
 
 def _clean_bfchar(block: re.Match[bytes]) -> bytes:

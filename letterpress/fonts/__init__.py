@@ -7,9 +7,10 @@ Every font is embedded as a subset, so no standard (unembedded) font ever reache
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,12 +19,14 @@ from types import MappingProxyType
 from typing import Literal
 
 from letterpress.errors import LetterError
-from letterpress.filekey import FileKey, file_key
+from letterpress.filekey import FileKey, cache_dir, file_key
+from letterpress.fonts import dehint
 from letterpress.fonts.dehint import NotTrueType, without_hinting
 
 # ReportLab is imported where a font is registered or measured for painting, so that checking a
 # letter (which measures with ``fonts.metrics``) never loads it.
 from letterpress.model import Letterhead
+from letterpress.output import write_atomic
 
 Style = Literal["regular", "bold", "italic", "bold_italic"]
 STYLES: tuple[Style, ...] = ("regular", "bold", "italic", "bold_italic")
@@ -35,8 +38,12 @@ DEFAULT_FILES = {
 }
 
 
+@lru_cache(maxsize=1)
 def bundled_font_dir() -> Path:
-    """Where the bundled fonts are: inside the installed package, or in a source checkout."""
+    """Where the bundled fonts are: inside the installed package, or in a source checkout.
+
+    Looked up once per process: the package does not move while it runs, and every letter
+    asks (the files themselves are still checked for changes by size and time)."""
     installed = Path(str(resources.files("letterpress") / "_fonts"))
     if installed.is_dir():
         return installed
@@ -66,17 +73,14 @@ class FontSet:
         """The first character of ``text`` the style cannot show, or None. The font's cmap is
         read without ReportLab, so ``check`` finds missing characters without loading it."""
         from letterpress.fonts.dehint import NotTrueType
-        from letterpress.fonts.metrics import advances
 
-        covered: Collection[int]
         try:
-            covered = advances(self.files[_style(bold, italic)].path).per_char.keys()
+            shown = _shown(self.files[_style(bold, italic)])
         except (OSError, NotTrueType):
-            covered = _coverage(self.name(bold, italic))
-        for char in text:
-            if ord(char) not in covered and char not in "\n\t\r":
-                return char
-        return None
+            shown = _shown_by_reportlab(self.name(bold, italic))
+        if shown.issuperset(text):
+            return None  # the usual answer, found without a Python loop over the text
+        return next(char for char in text if char not in shown)
 
 
 def _style(bold: bool, italic: bool) -> Style:
@@ -137,7 +141,9 @@ def register_font(path: Path, source: Path | None = None) -> str:
 @lru_cache(maxsize=32)
 def _register(key: FileKey, source: Path | None) -> str:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    from letterpress.fonts.embed import SubsetCachingFont
 
     path = key.path
     try:
@@ -146,12 +152,12 @@ def _register(key: FileKey, source: Path | None) -> str:
         raise LetterError.at(
             source, None, "fonts", f"cannot read font {path}: {exc.strerror}"
         ) from None
-    digest = hashlib.sha1(data).hexdigest()[:8]
-    name = f"{path.stem.replace(' ', '')}-{digest}"
+    digest = hashlib.sha1(data).hexdigest()
+    name = f"{path.stem.replace(' ', '')}-{digest[:8]}"
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     try:
-        font = TTFont(name, io.BytesIO(_embeddable(data)))
+        font = SubsetCachingFont(name, io.BytesIO(_embeddable(data, digest)))
     except MemoryError:
         raise
     except (TTFError, OSError, ValueError, Exception) as exc:  # struct.error on damaged data
@@ -168,12 +174,47 @@ def _register(key: FileKey, source: Path | None) -> str:
     return name
 
 
-def _embeddable(data: bytes) -> bytes:
-    """The font as it is embedded: without hinting, which print does not use."""
+def _embeddable(data: bytes, digest: str) -> bytes:
+    """The font as it is embedded: without hinting, which print does not use.
+
+    Removing the hinting takes about 15 ms a font, a third of what a one-letter command spends
+    on its fonts, so the result is kept in the cache folder, named by the font's content and
+    the version of the code that made it, and checked by its digest when read back.
+    """
+    stored = _stored(digest)
+    found = _read_stored(stored)
+    if found is not None:
+        return found
     try:
-        return without_hinting(data)
+        font = without_hinting(data)
     except NotTrueType:
         return data
+    with contextlib.suppress(OSError):
+        write_atomic(stored, hashlib.sha1(font).digest() + font)
+    return font
+
+
+def _stored(digest: str) -> Path:
+    try:
+        code = file_key(Path(dehint.__file__))
+        version = f"{code.size}|{code.mtime_ns}"
+    except OSError:
+        version = "?"
+    key = hashlib.sha1(f"{digest}|{version}".encode()).hexdigest()[:16]
+    return cache_dir() / f"font-{key}.ttf"
+
+
+def _read_stored(path: Path) -> bytes | None:
+    """The cached font, or None when there is none or it is not whole."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    font = data[_DIGEST_SIZE:]
+    return font if font and hashlib.sha1(font).digest() == data[:_DIGEST_SIZE] else None
+
+
+_DIGEST_SIZE = 20
 
 
 @lru_cache(maxsize=16)
@@ -184,6 +225,24 @@ def _coverage(name: str) -> frozenset[int]:
     font = pdfmetrics.getFont(name)
     assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
     return frozenset(font.face.charToGlyph)
+
+
+@lru_cache(maxsize=16)
+def _shown(key: FileKey) -> frozenset[str]:
+    """The characters of the font file's cmap, and the line breaks and tabs text may hold."""
+    from letterpress.fonts.metrics import advances
+
+    return _with_breaks(advances(key.path).per_char)
+
+
+@lru_cache(maxsize=16)
+def _shown_by_reportlab(name: str) -> frozenset[str]:
+    """``_shown`` for a font the cmap reader does not understand, as ReportLab reads it."""
+    return _with_breaks(_coverage(name))
+
+
+def _with_breaks(codes: Iterable[int]) -> frozenset[str]:
+    return frozenset(map(chr, codes)) | frozenset("\n\t\r")
 
 
 @lru_cache(maxsize=65536)

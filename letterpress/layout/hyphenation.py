@@ -28,7 +28,6 @@ Patterns = dict[str, object]
 """pyphen's parsed patterns: a fragment of a word -> where it may be broken."""
 
 
-
 def dictionary_for(tag: str) -> str:
     """The pyphen dictionary name for a BCP 47 language tag: ``se`` and ``se-NO`` give
     ``se_NO``, ``nb`` gives letterpress's ``nb_NO``, ``de-AT`` gives ``de_AT``."""

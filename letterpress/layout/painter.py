@@ -9,6 +9,7 @@ tree without looking at the drawing again.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from reportlab import rl_config
@@ -18,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from letterpress import geometry as g
+from letterpress.fonts.embed import reserve_codes
 from letterpress.layout.page import Document, Image, Item, Line, Link, Node, Page, Rect, Text
 from letterpress.layout.text import SOFT_HYPHEN
 
@@ -62,6 +64,8 @@ def paint(document: Document) -> Painted:
     canvas.setAuthor(document.author)
     canvas.setSubject(document.subject)
     canvas.setCreator("letterpress")
+    # Codes by character, not by first use: letters with the same characters share subsets.
+    reserve_codes(canvas._doc, _texts(document))  # type: ignore[attr-defined]
     painted = Painted(b"", document)
     for page in document.pages:
         marks, links, images = _paint_page(canvas, page)
@@ -72,6 +76,14 @@ def paint(document: Document) -> Painted:
     canvas.save()
     painted.pdf = buffer.getvalue()
     return painted
+
+
+def _texts(document: Document) -> Iterator[tuple[str, str]]:
+    """The text each font draws; an inserted hyphen is drawn as "-" (see ``_draw_texts``)."""
+    for page in document.pages:
+        for item in page.items:
+            if isinstance(item, Text):
+                yield item.font, item.text.replace(SOFT_HYPHEN, "-")
 
 
 def _first_font(document: Document) -> str:

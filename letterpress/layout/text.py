@@ -250,9 +250,9 @@ def with_word_space(line: TextLine) -> TextLine:
 def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
     """A word space inside a link or a language span belongs to it, so the words on either
     side are read together and the space between them is read with them."""
-    if (before.href, before.lang) == (after.href, after.lang):
+    if (before.href, before.lang) == (after.href, after.lang) != (space.href, space.lang):
         return replace(space, href=before.href, lang=before.lang)
-    return space
+    return space  # the usual case, a space between plain words, needs no new piece
 
 
 def _drawn(text: str) -> str:
@@ -298,11 +298,21 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[
 
 
 def _join(pieces: list[_Piece]) -> list[_Piece]:
+    """Runs of pieces in one font, link and language as one piece each (the first piece's,
+    with the run's text), the text of each run joined once."""
     joined: list[_Piece] = []
+    run: list[_Piece] = []
     for piece in pieces:
-        last = joined[-1] if joined else None
-        if last and (last.font, last.href, last.lang) == (piece.font, piece.href, piece.lang):
-            joined[-1] = replace(last, text=last.text + piece.text)
-        else:
-            joined.append(piece)
+        if run and (run[0].font, run[0].href, run[0].lang) != (piece.font, piece.href, piece.lang):
+            joined.append(_joined(run))
+            run = []
+        run.append(piece)
+    if run:
+        joined.append(_joined(run))
     return joined
+
+
+def _joined(run: list[_Piece]) -> _Piece:
+    if len(run) == 1:
+        return run[0]
+    return replace(run[0], text="".join(piece.text for piece in run))

@@ -511,3 +511,19 @@ def test_the_next_build_removes_parts_a_killed_build_left(tmp_path: Path) -> Non
     finally:
         running.kill()
         running.wait(timeout=30)
+
+
+def test_the_next_mail_run_removes_parts_a_killed_mail_run_left(tmp_path: Path) -> None:
+    letter = write_letter(
+        tmp_path, "svar.yaml",
+        recipient={"name": "Kari Nordmann", "address": ["Storgata 1", "0155 OSLO"],
+                   "email": "kari@example.no"},
+    )
+    out = tmp_path / "ut"
+    killed = _writer_stalled_in(out / "svar.eml")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert [p.name for p in out.iterdir() if p.name.endswith(".part")]
+    assert main(["mail", str(letter), "-o", str(out)]) == 0
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
+    assert (out / "svar.eml").is_file()

@@ -38,6 +38,7 @@ from letterpress.mail.policy import refuse_exempt, refuse_exempt_attachments
 from letterpress.mail.smtp import Delivery, Mailer, SmtpError, SmtpSettings
 from letterpress.model import Letter
 from letterpress.options import Options
+from letterpress.output import remove_leftovers
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 """Ctrl-C, ``kill`` (a service stopping) and a closed terminal."""
@@ -100,6 +101,7 @@ def mail(
     stop = _Stop()
     with stop.handling():
         mailing = _Mailing(out, smtp, from_box, allow_exempt, resend, stop)
+        remove_leftovers(out)  # temporary .eml files of a mail run that was killed
         try:
             built = produce(paths, out, mailing, options, jobs=jobs, outcome=MailOutcome,
                             stopping=contextlib.nullcontext())

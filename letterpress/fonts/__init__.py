@@ -141,7 +141,6 @@ def register_font(path: Path, source: Path | None = None) -> str:
 @lru_cache(maxsize=32)
 def _register(key: FileKey, source: Path | None) -> str:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError
 
     from letterpress.fonts.embed import SubsetCachingFont
 
@@ -160,7 +159,7 @@ def _register(key: FileKey, source: Path | None) -> str:
         font = SubsetCachingFont(name, io.BytesIO(_embeddable(data, digest)))
     except MemoryError:
         raise
-    except (TTFError, OSError, ValueError, Exception) as exc:  # struct.error on damaged data
+    except Exception as exc:  # TTFError, OSError, struct.error ...: any damage to the file
         raise LetterError.at(
             source, None, "fonts", f"{path} is not a usable TrueType font: {exc}"
         ) from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,7 +141,7 @@ def register_font(path: Path, source: Path | None = None) -> str:
 def _register(key: FileKey, source: Path | None) -> str:
     from reportlab.pdfbase import pdfmetrics
 
-    from letterpress.fonts.embed import SubsetCachingFont
+    from letterpress.fonts.parsed import parsed_font
 
     path = key.path
     try:
@@ -156,7 +155,7 @@ def _register(key: FileKey, source: Path | None) -> str:
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     try:
-        font = SubsetCachingFont(name, io.BytesIO(_embeddable(data, digest)))
+        font = parsed_font(name, _embeddable(data, digest))
     except MemoryError:
         raise
     except Exception as exc:  # TTFError, OSError, struct.error ...: any damage to the file

@@ -18,14 +18,19 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from reportlab import rl_config
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.ttfonts import (
     FF_NONSYMBOLIC,
     FF_SYMBOLIC,
     SUBSETN,
+    TTEncoding,
     TTFont,
+    TTFontFace,
     makeToUnicodeCMap,
 )
 
@@ -63,6 +68,21 @@ class SubsetCachingFont(TTFont):
         super().__init__(name, source)
         self._made: OrderedDict[tuple[int, ...], _Subset] = OrderedDict()
         """Subset number and codes -> what that subset embeds; the least recently used go."""
+
+    @classmethod
+    def with_face(cls, name: str, face: TTFontFace) -> SubsetCachingFont:
+        """The font ``name`` of a face already read (``fonts.parsed``): what ``TTFont``'s own
+        constructor sets, without parsing the file again."""
+        font = cls.__new__(cls)
+        font.fontName = name
+        font.face = face
+        font.encoding = TTEncoding()
+        font.state = WeakKeyDictionary()
+        font._asciiReadable = rl_config.ttfAsciiReadable  # type: ignore[attr-defined]
+        unshaped: list[str] = rl_config.unShapedFontGlob or []
+        font.shapable = not any(fnmatch(name, glob) for glob in unshaped)
+        font._made = OrderedDict()
+        return font
 
     def addObjects(self, doc: Any) -> None:  # ReportLab calls it by this name
         """ReportLab's ``TTFont.addObjects``, with each subset's content made once."""

@@ -1,5 +1,5 @@
-"""Logos and signature images: read with Pillow, encoded for PDF once per process, fitted
-without stretching.
+"""Logos and signature images: read with Pillow, encoded for PDF once (kept in the cache folder
+between runs), fitted without stretching.
 
 Palette images and transparency become RGB with a soft mask (never a colour-key mask); a JPEG
 without transparency is embedded as it is. Pixel counts are limited before decoding. The encoded
@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import marshal
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
+import PIL
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
 from letterpress import geometry as g
 from letterpress.errors import LetterError
-from letterpress.filekey import FileKey, file_key
+from letterpress.filekey import FileKey, entry_path, file_key, read_entry, write_entry
 from letterpress.limits import MAX_IMAGE_PIXELS
 from letterpress.model import Letter, Letterhead, Source
 
@@ -129,6 +131,76 @@ def signature_picture(letter: Letter, number: int) -> Picture:
 @lru_cache(maxsize=64)
 def _load(key: FileKey, box: tuple[float, float]) -> Picture:
     data = key.path.read_bytes()
+    entry = entry_path(KIND, hashlib.sha256(data).hexdigest(), box, *_versions())
+    stored = _from_plain(_unmarshal(read_entry(entry, KIND)))
+    if stored is not None:
+        return stored
+    made = _encode(data, box)
+    write_entry(entry, KIND, marshal.dumps(_as_plain(made)))
+    return made
+
+
+KIND = "image"
+"""Encoded images are kept in the cache folder between runs: encoding a logo (decoding the PNG,
+converting, PNG-filtering and compressing its rows) takes 10-30 ms, reading it back well under
+one. An entry is named by the image's bytes, the box it is fitted to, and the versions of
+Pillow, its zlib and this module, so it holds exactly the streams encoding would give now."""
+
+
+def _versions() -> tuple[object, ...]:
+    try:
+        code = file_key(Path(__file__))
+        own: object = (code.size, code.mtime_ns)
+    except OSError:
+        own = "?"
+    zlib_version = getattr(PILImage.core, "zlib_version", "?")  # type: ignore[attr-defined]
+    return PIL.__version__, zlib_version, marshal.version, own
+
+
+def _as_plain(made: Picture) -> tuple[Any, ...]:
+    e = made.encoded
+    return (
+        made.key,
+        made.width_px,
+        made.height_px,
+        made.blank,
+        (e.width, e.height, e.colour_space, e.filter, e.data, e.mask, e.predicted),
+    )
+
+
+def _unmarshal(payload: bytes | None) -> object:
+    if payload is None:
+        return None
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _from_plain(plain: object) -> Picture | None:
+    """The picture ``_as_plain`` stored, or None for anything of another shape."""
+    match plain:
+        case (
+            str() as key,
+            int() as width_px,
+            int() as height_px,
+            str() as blank,
+            (
+                int() as width,
+                int() as height,
+                "/DeviceRGB" | "/DeviceGray" as space,
+                "/FlateDecode" | "/DCTDecode" as kind,
+                bytes() as data,
+                bytes() | None as mask,
+                bool() as predicted,
+            ),
+        ) if min(width_px, height_px, width, height) > 0:
+            encoded = Encoded(width, height, space, kind, data, mask, predicted)
+            return Picture(key, encoded, width_px, height_px, blank)
+    return None
+
+
+def _encode(data: bytes, box: tuple[float, float]) -> Picture:
     with PILImage.open(io.BytesIO(data)) as opened:
         if opened.format not in ("PNG", "JPEG"):
             raise ValueError(f"the format is {opened.format}; use PNG or JPEG")

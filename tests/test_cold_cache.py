@@ -51,9 +51,11 @@ def test_a_new_process_reads_fonts_and_images_from_the_cache_and_makes_the_same_
     letters, cache = cold
     entries = _entries(cache)
     kinds = sorted(path.name.split("-")[0] for path in entries)
-    # The three font styles the letters use, and the two logos and two signatures.
+    # The three font styles the letters use, the two logos and two signatures, and the
+    # hyphenation patterns of the letters that break a word (bokmål).
     assert kinds.count("ttface") >= 3
     assert kinds.count("image") == 4
+    assert kinds.count("hyphenation") >= 1
     written = {path: path.stat().st_mtime_ns for path in entries}
 
     assert _build_letters(tmp_path / "warm", cache) == letters

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import LETTERS, ROOT
+
 from letterpress.filekey import ENTRY_MARK, read_entry
 
 Built = dict[str, bytes]

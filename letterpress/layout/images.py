@@ -133,7 +133,7 @@ def _load(key: FileKey, box: tuple[float, float]) -> Picture:
     data = key.path.read_bytes()
     entry = entry_path(KIND, hashlib.sha256(data).hexdigest(), box, *_versions())
     stored = _from_plain(_unmarshal(read_entry(entry, KIND)))
-    if stored is not None:
+    if stored is not None and stored.key == _name(data, box):
         return stored
     made = _encode(data, box)
     write_entry(entry, KIND, marshal.dumps(_as_plain(made)))
@@ -215,8 +215,12 @@ def _encode(data: bytes, box: tuple[float, float]) -> Picture:
         else:
             encoded = _flate(reduced)
         blank = _blank(reduced)
-    name = "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
-    return Picture(name, encoded, width, height, blank)
+    return Picture(_name(data, box), encoded, width, height, blank)
+
+
+def _name(data: bytes, box: tuple[float, float]) -> str:
+    """The image's resource name: the same for the same image in the same box."""
+    return "Im" + hashlib.sha1(data + repr(box).encode()).hexdigest()[:12]
 
 
 def _blank(image: PILImage.Image) -> str:

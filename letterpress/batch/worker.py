@@ -13,13 +13,19 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from letterpress.errors import LetterError, Problem, unexpected
-from letterpress.model import Letter
 from letterpress.options import Options
+
+TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
+
+if TYPE_CHECKING:
+    # Only a pool of worker processes needs multiprocessing; one letter is built in-process.
+    from multiprocessing.connection import Connection
+    from multiprocessing.synchronize import Event
+
+    from letterpress.model import Letter
 
 
 @dataclass(frozen=True)

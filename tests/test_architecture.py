@@ -27,6 +27,17 @@ HEAVY = ("reportlab", "pikepdf", "pydantic", "PIL", "markdown_it", "pyhanko", "p
 PDF_LIBRARIES = ("reportlab", "pikepdf", "pyhanko", "pypdfium2")
 """Libraries that read or write PDF; ``check`` needs none of them."""
 
+SIGNING_LIBRARIES = ("cryptography", "pyhanko", "asn1crypto", "oscrypto")
+"""Only signing and checking signatures need these; a build without ``--sign`` loads none."""
+
+POOL_MODULES = ("multiprocessing", "concurrent.futures")
+"""A pool of worker processes; a build of one letter is made in the build process."""
+
+NETWORK_MODULES = ("ssl", "http.client", "urllib.request", "smtplib")
+"""Only mail and a time-stamping authority go on the network."""
+
+SEED = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
+
 
 def layers() -> dict[str, int]:
     """Unit (a subpackage or a top-level module of ``letterpress``) -> its layer, from the
@@ -167,12 +178,12 @@ def test_every_subpackage_imports_as_a_module(unit: str) -> None:
     assert isinstance(importlib.import_module(f"letterpress.{unit}"), types.ModuleType)
 
 
-def loaded_after(code: str) -> list[str]:
-    """The libraries of ``HEAVY`` and ``PDF_LIBRARIES`` a fresh interpreter has loaded after
-    running ``code``."""
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY + PDF_LIBRARIES) -> list[str]:
+    """The modules of ``watched`` (by default ``HEAVY`` and ``PDF_LIBRARIES``) a fresh
+    interpreter has loaded after running ``code``."""
     probe = (
         f"import sys\n{code}\n"
-        f"print('LOADED', *(m for m in {sorted(set(HEAVY + PDF_LIBRARIES))!r} if m in sys.modules))"
+        f"print('LOADED', *(m for m in {sorted(set(watched))!r} if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
@@ -200,3 +211,27 @@ def test_check_loads_no_pdf_library() -> None:
     code = f"from letterpress.cli import main\nassert main(['check', {str(letter)!r}]) == 0"
     loaded = loaded_after(code)
     assert not set(loaded) & set(PDF_LIBRARIES), loaded
+
+
+def test_check_loads_no_signing_pool_or_network_module() -> None:
+    code = f"from letterpress.cli import main\nassert main(['check', {str(SEED)!r}]) == 0"
+    assert loaded_after(code, SIGNING_LIBRARIES + POOL_MODULES + NETWORK_MODULES) == []
+
+
+def test_building_one_letter_loads_no_signing_pool_or_network_module(tmp_path: Path) -> None:
+    # What a build without --sign never uses: x509 and CMS, a pool of worker processes (one
+    # letter is built in this process), and the network.
+    code = (
+        "from letterpress.cli import main\n"
+        f"assert main(['build', {str(SEED)!r}, '-o', {str(tmp_path)!r}]) == 0"
+    )
+    assert loaded_after(code, SIGNING_LIBRARIES + POOL_MODULES + NETWORK_MODULES) == []
+    assert (tmp_path / f"{SEED.stem}.pdf").stat().st_size > 0
+
+
+def test_the_probe_sees_what_signing_loads() -> None:
+    # The two tests above pass only if the probe can see these modules at all.
+    loaded = loaded_after("import letterpress.finish.sign", SIGNING_LIBRARIES)
+    assert "cryptography" in loaded
+    loaded = loaded_after("import letterpress.batch.pool as p\np._context()", POOL_MODULES)
+    assert loaded == ["multiprocessing"]

@@ -235,3 +235,22 @@ def test_the_probe_sees_what_signing_loads() -> None:
     assert "cryptography" in loaded
     loaded = loaded_after("import letterpress.batch.pool as p\np._context()", POOL_MODULES)
     assert loaded == ["multiprocessing"]
+
+
+def test_loading_a_letter_without_images_loads_no_image_library(tmp_path: Path) -> None:
+    letter = tmp_path / "brev.yaml"
+    letter.write_text(
+        "letterhead: {name: Testkommune}\n"
+        "recipient: {name: Kari Nordmann, address: [Storgata 1, 0155 OSLO]}\n"
+        "title: Svar på søknad\nbody: Søknaden er innvilget.\n",
+        encoding="utf-8",
+    )
+    code = f"import letterpress\nletterpress.load({str(letter)!r})"
+    assert "PIL" not in loaded_after(code)
+    # With a logo the header is read by Pillow: the probe above would see it.
+    logo = ROOT / "letters" / "logos"
+    with_logo = letter.read_text(encoding="utf-8").replace(
+        "{name: Testkommune}", f"{{name: Testkommune, logo: {next(logo.glob('*.png'))}}}"
+    )
+    letter.write_text(with_logo, encoding="utf-8")
+    assert "PIL" in loaded_after(code)

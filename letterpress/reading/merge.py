@@ -37,8 +37,8 @@ from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
 
 if TYPE_CHECKING:
-    # recipients.py (csv, zipfile) is imported when a merge names a recipients file: a letter
-    # to one recipient, the most common build, does not load it.
+    # The CSV and Excel reader is imported when a merge names a recipients file: a letter to
+    # one recipient, the most common build, does not load it.
     from letterpress.reading.recipients import RecipientsFile
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]

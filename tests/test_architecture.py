@@ -259,3 +259,27 @@ def test_loading_a_letter_without_images_loads_no_image_library(tmp_path: Path) 
     )
     letter.write_text(with_logo, encoding="utf-8")
     assert "PIL" in loaded_after(code)
+
+
+def test_a_worker_imports_everything_it_builds_with_when_it_starts(tmp_path: Path) -> None:
+    # Workers (and the fork server they start from) import RENDER_PATH before their first
+    # letter; a module that building a letter imports later, every worker imports again.
+    # (pdfium is left to the print check's first use: loading it in a fork server is not safe.)
+    code = (
+        "import importlib, sys\n"
+        "from pathlib import Path\n"
+        "from letterpress.batch import worker\n"
+        "from letterpress.reading import load\n"
+        "for name in worker.RENDER_PATH:\n    importlib.import_module(name)\n"
+        "before = set(sys.modules)\n"
+        "packages = {m.partition('.')[0] for m in before}\n"
+        f"job = worker.Job(1, 1, Path({str(tmp_path / 'x.pdf')!r}), load({str(SEED)!r}))\n"
+        "assert worker.run(job, worker.Options()).target is not None\n"
+        "later = {m for m in set(sys.modules) - before if m.startswith('letterpress')}\n"
+        "later |= {m.partition('.')[0] for m in sys.modules} - packages\n"
+        "print('LATER', *sorted(later))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    later = set(done.stdout.splitlines()[-1].split()[1:]) - set(sys.stdlib_module_names)
+    assert later - {"pypdfium2", "pypdfium2_raw", "pypdfium2_cfg"} == set()

@@ -99,7 +99,7 @@ def _context() -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["letterpress.batch.worker", "letterpress.pipeline"])
+        context.set_forkserver_preload(["letterpress.batch.worker", *worker.RENDER_PATH])
         return context
     return multiprocessing.get_context("spawn")
 

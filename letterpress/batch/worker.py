@@ -9,6 +9,7 @@ at any moment leaves the old file or the new one, never part of one.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import threading
@@ -66,6 +67,20 @@ class Result:
     """``target`` is the finished PDF left in the job's ``keep`` folder."""
 
 
+RENDER_PATH = (
+    "letterpress.pipeline",
+    "letterpress.body.markdown",
+    "letterpress.layout.letter",
+    "letterpress.layout.painter",
+    "letterpress.fonts.metrics",
+    "letterpress.finish",
+    "letterpress.checks.preflight",
+    "letterpress.output",
+)
+"""The modules ``run`` needs, which ``pipeline.render`` imports only on its first letter. A
+worker imports them when it starts; where workers start from a fork server, the server imports
+them once, before it starts any worker, and no worker imports them again."""
+
 _options = Options()
 _busy = False
 _stopping: Event | None = None
@@ -93,7 +108,8 @@ def init(
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
     _follow(lifeline)
-    import letterpress.pipeline  # noqa: F401  (the heavy imports, once per worker)
+    for name in RENDER_PATH:  # the heavy imports, before the first letter (or in the server)
+        importlib.import_module(name)
 
 
 def _stopping_now() -> bool:

@@ -28,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import floor
 import workload
 from table import Cell, Row, render
 from workload import FONTS, REPO
@@ -196,24 +197,55 @@ def run_command(command: list[str], cfg: Config) -> dict[str, float] | str:
 def process_rows(cfg: Config) -> list[Row]:
     """One letter in a new process, whole command: median of ``cfg.processes`` runs each."""
     times: dict[str, dict[str, list[float]]] = {"wall": {}, "cpu": {}}
+    floor_times: dict[str, list[float]] = {}
     missing: dict[str, str] = {}
+    floor_missing: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="lp-bench-") as name:
         commands = process_commands(Path(name))
         # One untimed run each: bytecode compiled and files in the page cache.
         for engine in cfg.engines:
             run_command(commands[engine], cfg)
+        floors = floor_commands(commands, cfg, floor_missing)
         for _ in range(cfg.processes):
             for engine in cfg.engines:
                 result = run_command(commands[engine], cfg)
                 if isinstance(result, str):
                     missing[engine] = result
-                    continue
-                for clock, value in result.items():
-                    times[clock].setdefault(engine, []).append(value)
+                else:
+                    for clock, value in result.items():
+                        times[clock].setdefault(engine, []).append(value)
+                # The floor right after its command: both see the machine in the same state.
+                if engine in floors:
+                    at_floor = run_command(floors[engine], cfg)
+                    if isinstance(at_floor, str):
+                        floor_missing[engine] = at_floor
+                    else:
+                        floor_times.setdefault(engine, []).append(at_floor["cpu"])
         _check_outputs(Path(name), missing)
     progress("one letter, new process", {})
-    return [_process_row(f"one letter, new process, {clock} ms (median of {cfg.processes})",
-                         times[clock], missing, cfg) for clock in ("wall", "cpu")]
+    return [
+        *(_process_row(f"one letter, new process, {clock} ms (median of {cfg.processes})",
+                       times[clock], missing, cfg) for clock in ("wall", "cpu")),
+        _process_row(f"import floor, new process, cpu ms (median of {cfg.processes})",
+                     floor_times, floor_missing, cfg),
+    ]
+
+
+def floor_commands(commands: dict[str, list[str]], cfg: Config,
+                   missing: dict[str, str]) -> dict[str, list[str]]:
+    """Per engine, a new process that only imports the libraries its whole command loads (see
+    ``floor.py``): what no engine on this stack can start below."""
+    floors: dict[str, list[str]] = {}
+    for engine in cfg.engines:
+        try:
+            modules = floor.loaded_by(floor.python_arguments(commands[engine]), REPO,
+                                      worker_env())
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            missing[engine] = str(exc)
+            continue
+        floors[engine] = floor.floor_command(floor.libraries(modules))
+        run_command(floors[engine], cfg)  # untimed, as the commands' first run
+    return floors
 
 
 def _process_row(label: str, times: dict[str, list[float]], missing: dict[str, str],

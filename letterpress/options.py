@@ -27,6 +27,14 @@ class Signer:
     """pyHanko's signer, which makes the CMS signature container."""
 
 
+LTV_WITHOUT_TSA = (
+    "--ltv needs --tsa: long-term validation data is protected by a document timestamp; "
+    "give the URL of your time-stamping authority"
+)
+"""Why ``ltv`` without ``tsa`` is refused; here, not with the signing code, so that checking
+the command line does not load the cryptography library."""
+
+
 @dataclass(frozen=True)
 class Options:
     """Build options shared by every front end (cli, batch, mail, watch)."""

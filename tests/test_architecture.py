@@ -27,6 +27,21 @@ HEAVY = ("reportlab", "pikepdf", "pydantic", "PIL", "markdown_it", "pyhanko", "p
 PDF_LIBRARIES = ("reportlab", "pikepdf", "pyhanko", "pypdfium2")
 """Libraries that read or write PDF; ``check`` needs none of them."""
 
+SIGNING_LIBRARIES = ("cryptography", "pyhanko", "asn1crypto", "oscrypto")
+"""Only signing and checking signatures need these; a build without ``--sign`` loads none."""
+
+POOL_MODULES = ("multiprocessing", "concurrent.futures")
+"""A pool of worker processes; a build of one letter is made in the build process."""
+
+NETWORK_MODULES = ("ssl", "http.client", "urllib.request", "smtplib")
+"""Only mail and a time-stamping authority go on the network."""
+
+NOT_FOR_ONE_LETTER = ("letterpress.reading.recipients", "difflib", "xml.sax")
+"""The recipients-file reader (merges), the suggestion of a key (mistakes) and the XML
+escaping module that brings ``urllib.request``: a right letter to one recipient needs none."""
+
+SEED = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
+
 
 def layers() -> dict[str, int]:
     """Unit (a subpackage or a top-level module of ``letterpress``) -> its layer, from the
@@ -167,12 +182,12 @@ def test_every_subpackage_imports_as_a_module(unit: str) -> None:
     assert isinstance(importlib.import_module(f"letterpress.{unit}"), types.ModuleType)
 
 
-def loaded_after(code: str) -> list[str]:
-    """The libraries of ``HEAVY`` and ``PDF_LIBRARIES`` a fresh interpreter has loaded after
-    running ``code``."""
+def loaded_after(code: str, watched: tuple[str, ...] = HEAVY + PDF_LIBRARIES) -> list[str]:
+    """The modules of ``watched`` (by default ``HEAVY`` and ``PDF_LIBRARIES``) a fresh
+    interpreter has loaded after running ``code``."""
     probe = (
         f"import sys\n{code}\n"
-        f"print('LOADED', *(m for m in {sorted(set(HEAVY + PDF_LIBRARIES))!r} if m in sys.modules))"
+        f"print('LOADED', *(m for m in {sorted(set(watched))!r} if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
@@ -200,3 +215,71 @@ def test_check_loads_no_pdf_library() -> None:
     code = f"from letterpress.cli import main\nassert main(['check', {str(letter)!r}]) == 0"
     loaded = loaded_after(code)
     assert not set(loaded) & set(PDF_LIBRARIES), loaded
+
+
+def test_check_loads_no_signing_pool_or_network_module() -> None:
+    code = f"from letterpress.cli import main\nassert main(['check', {str(SEED)!r}]) == 0"
+    assert loaded_after(code, SIGNING_LIBRARIES + POOL_MODULES + NETWORK_MODULES) == []
+
+
+def test_building_one_letter_loads_only_what_it_uses(tmp_path: Path) -> None:
+    # What a build of one right letter without --sign never uses: x509 and CMS, a pool of
+    # worker processes (one letter is built in this process), the network, merges, mistakes.
+    code = (
+        "from letterpress.cli import main\n"
+        f"assert main(['build', {str(SEED)!r}, '-o', {str(tmp_path)!r}]) == 0"
+    )
+    watched = SIGNING_LIBRARIES + POOL_MODULES + NETWORK_MODULES + NOT_FOR_ONE_LETTER
+    assert loaded_after(code, watched) == []
+    assert (tmp_path / f"{SEED.stem}.pdf").stat().st_size > 0
+
+
+def test_the_probe_sees_what_signing_loads() -> None:
+    # The two tests above pass only if the probe can see these modules at all.
+    loaded = loaded_after("import letterpress.finish.sign", SIGNING_LIBRARIES)
+    assert "cryptography" in loaded
+    loaded = loaded_after("import letterpress.batch.pool as p\np._context()", POOL_MODULES)
+    assert loaded == ["multiprocessing"]
+
+
+def test_loading_a_letter_without_images_loads_no_image_library(tmp_path: Path) -> None:
+    letter = tmp_path / "brev.yaml"
+    letter.write_text(
+        "letterhead: {name: Testkommune}\n"
+        "recipient: {name: Kari Nordmann, address: [Storgata 1, 0155 OSLO]}\n"
+        "title: Svar på søknad\nbody: Søknaden er innvilget.\n",
+        encoding="utf-8",
+    )
+    code = f"import letterpress\nletterpress.load({str(letter)!r})"
+    assert "PIL" not in loaded_after(code)
+    # With a logo the header is read by Pillow: the probe above would see it.
+    logo = ROOT / "letters" / "logos"
+    with_logo = letter.read_text(encoding="utf-8").replace(
+        "{name: Testkommune}", f"{{name: Testkommune, logo: {next(logo.glob('*.png'))}}}"
+    )
+    letter.write_text(with_logo, encoding="utf-8")
+    assert "PIL" in loaded_after(code)
+
+
+def test_a_worker_imports_everything_it_builds_with_when_it_starts(tmp_path: Path) -> None:
+    # Workers (and the fork server they start from) import RENDER_PATH before their first
+    # letter; a module that building a letter imports later, every worker imports again.
+    # (pdfium is left to the print check's first use: loading it in a fork server is not safe.)
+    code = (
+        "import importlib, sys\n"
+        "from pathlib import Path\n"
+        "from letterpress.batch import worker\n"
+        "from letterpress.reading import load\n"
+        "for name in worker.RENDER_PATH:\n    importlib.import_module(name)\n"
+        "before = set(sys.modules)\n"
+        "packages = {m.partition('.')[0] for m in before}\n"
+        f"job = worker.Job(1, 1, Path({str(tmp_path / 'x.pdf')!r}), load({str(SEED)!r}))\n"
+        "assert worker.run(job, worker.Options()).target is not None\n"
+        "later = {m for m in set(sys.modules) - before if m.startswith('letterpress')}\n"
+        "later |= {m.partition('.')[0] for m in sys.modules} - packages\n"
+        "print('LATER', *sorted(later))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    later = set(done.stdout.splitlines()[-1].split()[1:]) - set(sys.stdlib_module_names)
+    assert later - {"pypdfium2", "pypdfium2_raw", "pypdfium2_cfg"} == set()

@@ -9,18 +9,21 @@ finish, their results are delivered, and ``KeyboardInterrupt`` is raised again.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from multiprocessing.synchronize import Event
 
 from letterpress.batch import worker
 from letterpress.batch.worker import Job, Result
 from letterpress.options import Options
+
+TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.synchronize import Event
 
 IN_FLIGHT = 3
 """Chunks sent ahead per worker: enough that no worker waits, few enough to stop quickly."""
@@ -41,6 +44,9 @@ def execute(
         for job in jobs:
             deliver(worker.run(job, options))
         return
+    # A pool only when there is one: a build of one letter never loads multiprocessing.
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = min(workers, total)
     context = _context()
     lifeline, held = context.Pipe(duplex=False)
@@ -85,13 +91,15 @@ def _workers_can_start() -> bool:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # forkserver: workers start from a clean, single-threaded process (the build process may run
     # a progress thread, and forking a threaded process can deadlock), with the render path
     # imported once in the server. Elsewhere (Windows, macOS) spawn.
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["letterpress.batch.worker", "letterpress.pipeline"])
+        context.set_forkserver_preload(["letterpress.batch.worker", *worker.RENDER_PATH])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -117,6 +125,8 @@ def _run_pool(
 def _collect(
     pending: set[Future[list[Result]]], deliver: Callable[[Result], None]
 ) -> set[Future[list[Result]]]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     done, still = wait(pending, return_when=FIRST_COMPLETED)
     for future in done:
         for result in _results(future):
@@ -125,6 +135,8 @@ def _collect(
 
 
 def _results(future: Future[list[Result]]) -> list[Result]:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except BrokenProcessPool:

@@ -9,17 +9,24 @@ at any moment leaves the old file or the new one, never part of one.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import threading
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from letterpress.errors import LetterError, Problem, unexpected
-from letterpress.model import Letter
 from letterpress.options import Options
+
+TYPE_CHECKING = False  # typing itself costs a new process 3 ms; type checkers read the name
+
+if TYPE_CHECKING:
+    # Only a pool of worker processes needs multiprocessing; one letter is built in-process.
+    from multiprocessing.connection import Connection
+    from multiprocessing.synchronize import Event
+
+    from letterpress.model import Letter
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,20 @@ class Result:
     """``target`` is the finished PDF left in the job's ``keep`` folder."""
 
 
+RENDER_PATH = (
+    "letterpress.pipeline",
+    "letterpress.body.markdown",
+    "letterpress.layout.letter",
+    "letterpress.layout.painter",
+    "letterpress.fonts.metrics",
+    "letterpress.finish",
+    "letterpress.checks.preflight",
+    "letterpress.output",
+)
+"""The modules ``run`` needs, which ``pipeline.render`` imports only on its first letter. A
+worker imports them when it starts; where workers start from a fork server, the server imports
+them once, before it starts any worker, and no worker imports them again."""
+
 _options = Options()
 _busy = False
 _stopping: Event | None = None
@@ -87,7 +108,8 @@ def init(
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
     _follow(lifeline)
-    import letterpress.pipeline  # noqa: F401  (the heavy imports, once per worker)
+    for name in RENDER_PATH:  # the heavy imports, before the first letter (or in the server)
+        importlib.import_module(name)
 
 
 def _stopping_now() -> bool:

@@ -119,7 +119,7 @@ def signing_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def check_signing_options(args: argparse.Namespace) -> None:
     from letterpress.errors import LetterError
-    from letterpress.finish.sign import LTV_WITHOUT_TSA
+    from letterpress.options import LTV_WITHOUT_TSA
 
     if args.ltv and not args.tsa:
         raise LetterError.at(None, None, "ltv", LTV_WITHOUT_TSA)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 import pikepdf
 from pikepdf import Dictionary, Name, String
@@ -95,7 +94,13 @@ def _docinfo(info: DocumentInfo) -> Dictionary:
 
 
 def _text(value: str) -> str:
-    return escape(_NOT_XML.sub("", value))
+    return _escape(_NOT_XML.sub("", value))
+
+
+def _escape(text: str) -> str:
+    """``text`` as XML character data: what ``xml.sax.saxutils.escape`` does, without the
+    import of ``urllib.request`` (and so ``http``, ``ssl`` and ``email``) that module brings."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def _alt(value: str) -> str:
@@ -151,7 +156,7 @@ def wrap_packet(descriptions: str) -> bytes:
 
 def xpacket(xml: str) -> bytes:
     """``xml`` (an ``x:xmpmeta`` element) inside the processing instructions of a packet."""
-    head = f'<?xpacket begin="\ufeff" id={quoteattr(XMP_PACKET_ID)}?>'
+    head = f'<?xpacket begin="\ufeff" id="{XMP_PACKET_ID}"?>'
     return f'{head}\n{xml}\n<?xpacket end="w"?>'.encode()
 
 

@@ -52,7 +52,7 @@ from letterpress import clock
 from letterpress.errors import LetterError
 from letterpress.geometry import MM
 from letterpress.limits import MAX_INPUT_BYTES
-from letterpress.options import Signer, TimestampAuthority
+from letterpress.options import LTV_WITHOUT_TSA, Signer, TimestampAuthority
 
 SIGNING_KEYS = (
     rsa.RSAPrivateKey,
@@ -331,12 +331,6 @@ def sign_pdf(
         option = {"tsa": "tsa", "validation": "ltv"}.get(exc.service or "", FIELD)
         path = signer.p12 if option == FIELD else None
         raise LetterError.at(path, None, option, str(exc)) from None
-
-
-LTV_WITHOUT_TSA = (
-    "--ltv needs --tsa: long-term validation data is protected by a document timestamp; "
-    "give the URL of your time-stamping authority"
-)
 
 
 def signing_time() -> datetime:

@@ -8,7 +8,6 @@ to a validated model.
 from __future__ import annotations
 
 import calendar
-import difflib
 import os
 import re
 from collections.abc import Sequence
@@ -307,6 +306,8 @@ def _kind_of(value: Any) -> str:
 
 
 def _unknown_key(loc: tuple[str, ...], model: type[BaseModel]) -> str:
+    import difflib  # only to name the key that was meant: not loaded while letters are right
+
     key = loc[-1]
     allowed = _allowed_keys(model, loc[:-1])
     message = f"unknown key {key!r}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +65,8 @@ def _passed_marker(data: bytes) -> Path | None:
 
 
 def _read_through(path: Path, data: bytes) -> str | None:
+    import logging
+
     from fontTools.ttLib import TTFont, TTLibError
 
     # fontTools logs what it mends or doubts on its own; the one answer here is the problem.

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -33,9 +33,13 @@ from pydantic_core import ErrorDetails
 from letterpress.errors import LetterError, Problem
 from letterpress.model import Email, Letter, MergeRecipient, Recipient, Source
 from letterpress.reading.address import check_address
-from letterpress.reading.recipients import STANDARD_KEYS, RecipientsFile
 from letterpress.reading.words import long_word
 from letterpress.slug import number_width, numbered
+
+if TYPE_CHECKING:
+    # The CSV and Excel reader is imported when a merge names a recipients file: a letter to
+    # one recipient, the most common build, does not load it.
+    from letterpress.reading.recipients import RecipientsFile
 
 __all__ = ["Merge", "Merged", "Rejected", "count", "entries", "expand", "prepare"]
 
@@ -102,6 +106,8 @@ class Merge:
         self._templates = _Templates.of(letter) if letter.recipients is not None else _Templates()
         self._table: RecipientsFile | None = None
         if isinstance(letter.recipients, Path):
+            from letterpress.reading.recipients import RecipientsFile
+
             self._table = RecipientsFile.open(letter.recipients)
             _check_columns(self._table, self._templates)
             self.count = self._table.count
@@ -441,6 +447,8 @@ def _nul_in_body(templates: _Templates, row: _Row) -> list[str]:
 
 
 def _empty_warnings(templates: _Templates, row: _Row) -> tuple[Problem, ...]:
+    from letterpress.reading.recipients import STANDARD_KEYS
+
     return tuple(
         Problem(
             row.path, row.line, row.field,

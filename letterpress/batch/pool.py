@@ -41,6 +41,7 @@ def execute(
 ) -> None:
     """Build every job, calling ``deliver`` with each result in this process."""
     if workers <= 1 or total <= 1 or not _workers_can_start():
+        worker.prepare()
         for job in jobs:
             deliver(worker.run(job, options))
         return

@@ -9,6 +9,7 @@ at any moment leaves the old file or the new one, never part of one.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import signal
@@ -73,6 +74,7 @@ RENDER_PATH = (
     "letterpress.layout.letter",
     "letterpress.layout.painter",
     "letterpress.fonts.metrics",
+    "letterpress.fonts.parsed",
     "letterpress.finish",
     "letterpress.checks.preflight",
     "letterpress.output",
@@ -108,8 +110,35 @@ def init(
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
     _follow(lifeline)
-    for name in RENDER_PATH:  # the heavy imports, before the first letter (or in the server)
-        importlib.import_module(name)
+    prepare()
+
+
+_prepared = False
+
+
+def prepare() -> None:
+    """Import the render path (in a worker of a fork server, already done) and take
+    everything imported so far out of the cyclic garbage collector's sight, once per process.
+
+    Modules, classes and tables live as long as the process, yet every full collection walks
+    them again, and so does the last one when the process exits. Frozen, they are never walked
+    (a one-letter ``build`` spends about 15 % less CPU); what letters make is collected as
+    usual. Once only: a long-lived process (``watch``) must not freeze the garbage of the
+    letters it built before.
+    """
+    global _prepared
+    if _prepared:
+        return
+    collecting = gc.isenabled()
+    gc.disable()  # importing makes nothing to collect
+    try:
+        for name in RENDER_PATH:  # the heavy imports, before the first letter (or in the server)
+            importlib.import_module(name)
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()
+    _prepared = True
 
 
 def _stopping_now() -> bool:

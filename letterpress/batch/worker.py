@@ -118,7 +118,9 @@ def run(job: Job, options: Options) -> Result:
         pdf, document = render_laid_out(job.letter, options, warnings)
         if not options.show_layout:  # a proof's marks are meant to cross the print zones
             appended = any(a.file is not None for a in job.letter.attachments)
-            found = preflight_letter(pdf, document, job.target, appended=appended)
+            found = preflight_letter(
+                pdf, document, job.target, appended=appended, signed=options.signer is not None
+            )
             warnings.extend(finding.as_problem() for finding in found)
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])

@@ -28,7 +28,7 @@ from letterpress import body, finish, layout, load
 from letterpress.checks.drawn import _metrics, preflight_letter
 from letterpress.checks.preflight import Finding, preflight_bytes
 from letterpress.fonts import bundled_font_dir, register_font
-from letterpress.layout.page import Document, Image, Item, Line, Page, Text
+from letterpress.layout.page import Document, Image, Item, Line, Page, Rect, Text
 from letterpress.layout.text import SOFT_HYPHEN
 from letterpress.model import Letter
 from letterpress.options import Options
@@ -151,6 +151,32 @@ def test_logo_in_the_barcode_zone_and_text_at_every_edge() -> None:
     assert logo_finding.page == 1
     assert (logo_finding.x, logo_finding.y) == (pytest.approx(2, abs=0.01),
                                                 pytest.approx(120, abs=0.01))
+
+
+def test_rules_and_rectangles_of_every_kind() -> None:
+    """Shapes layout may draw: outlined, filled, white (which prints nothing), hairlines,
+    slanted rules; each where central print forbids it."""
+    (letter,) = first_letters(SEED, 1)
+    document = laid_out(letter)
+    shapes: list[Item] = [
+        Rect(5, 30, 40, 20),
+        Rect(195, 150, 30, 10, stroke=(0, 0, 0), fill=(1, 0, 0), line_width=2),
+        Rect(2, 100, 10, 10, stroke=None, fill=(0.2, 0.2, 0.2)),
+        Rect(2, 120, 10, 10, stroke=None, fill=(1, 1, 1)),
+        Rect(50, 290, 20, 3, line_width=0),
+        Line(5, 5, 30, 40, 1.0),
+        Line(100, 2, 100, 8, 0),
+        Line(5, 60, 30, 60, 1.0),
+    ]
+    pages = [Page([*document.pages[0].items, *shapes]), *document.pages[1:]]
+    found = compare(letter, replace(document, pages=pages), "shapes")
+    assert {f.message.split(" (and")[0] for f in found} == {
+        "graphics left of 18 mm, where central print puts its control marks",
+        "graphics within 10 mm of the right edge",
+        "graphics in the barcode zone (x 0–15 mm, y 95–175 mm)",
+        "graphics within 10 mm of the bottom edge",
+        "graphics within 10 mm of the top edge",
+    }
 
 
 GREEK = "".join(chr(c) for c in range(0x03B1, 0x03CA) if c != 0x03C2)

@@ -9,8 +9,10 @@ follow from that as pdfium works them out when it parses the written page:
   measured to the thousandth of an em (rounded the way pdfium rounds), placed at the advances of
   the font's ``/Widths``; a space adds its origin;
 - an image spans the box it is scaled into;
-- a rule spans its ends widened by its line width in every direction (pdfium takes the whole
-  line width where half would do, and the check reports what pdfium reports).
+- a rule spans its ends carried on along it and out to either side by its line width (pdfium
+  takes the whole width where half would do, and the check reports what pdfium reports); a
+  rectangle spans its box, widened so when it is outlined, and prints nothing when it is
+  neither outlined nor filled with a colour other than white.
 
 The boxes then go through the same rules, in the same order, as pdfium's objects do in
 ``preflight.py``. Pages after the letter's own (appended attachments, drawn by someone else)
@@ -21,6 +23,7 @@ ones and ones with content in forbidden places, and asserts that they find the s
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -157,10 +160,22 @@ def _inside_safe_area(box: Box) -> bool:
 
 
 def _line_box(item: Line) -> Box:
+    """The bounds pdfium gives a stroked line: each end carried on along the line by the
+    widening, then that far to either side of it."""
     widen = _stroke_widening(item.width)
-    x1, x2 = sorted((item.x1, item.x2))
-    y1, y2 = sorted((item.y1, item.y2))
-    return Box(x1 - widen, y1 - widen, x2 - x1 + 2 * widen, y2 - y1 + 2 * widen)
+    dx, dy = item.x2 - item.x1, item.y2 - item.y1
+    length = math.hypot(dx, dy)
+    if length == 0:
+        return Box(item.x1 - widen, item.y1 - widen, 2 * widen, 2 * widen)
+    ux, uy = dx / length * widen, dy / length * widen
+    corners = [
+        (x + along * ux + side * uy, y + along * uy - side * ux)
+        for x, y, along in ((item.x2, item.y2, 1), (item.x1, item.y1, -1))
+        for side in (1, -1)
+    ]
+    xs = [x for x, _ in corners]
+    ys = [y for _, y in corners]
+    return Box(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
 
 
 def _rect_box(item: Rect) -> Box | None:

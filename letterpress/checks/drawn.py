@@ -27,6 +27,7 @@ import math
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -371,14 +372,9 @@ class _StandIn:
     """A document for ReportLab to assign subsets in, weakly referenced as documents are."""
 
 
-_metrics_of: dict[str, _Metrics] = {}
-
-
+@lru_cache(maxsize=32)
 def _metrics(name: str) -> _Metrics:
-    found = _metrics_of.get(name)
-    if found is None:
-        found = _metrics_of[name] = _Metrics(name)
-    return found
+    return _Metrics(name)
 
 
 def _floor(value: float) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import io
 import random
+import struct
 from dataclasses import replace
 from pathlib import Path
 
@@ -261,3 +262,28 @@ def test_every_glyph_measures_as_pdfium_measures_it(font: Path) -> None:
             assert ours == seen, (font.name, f"U+{ord(char):04X}")
         page.close()
         document.close()
+
+
+
+def test_a_glyph_that_cannot_be_measured_leaves_the_check_to_pdfium(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Letterhead fonts are read through with fontTools when the letter is loaded, so a
+    damaged outline is refused before it is drawn; should one get through, the letter is
+    checked by reading the file, not failed by its check."""
+    from letterpress.checks import drawn
+
+    def damaged(*args: object, **kwargs: object) -> list[tuple[float, float]]:
+        raise struct.error("unpack_from requires a buffer of at least 2 bytes")
+
+    (letter,) = first_letters(SEED, 1)
+    document = laid_out(letter)
+    pages = [Page([moved(item, -15, 0) for item in page.items]) for page in document.pages]
+    document = replace(document, pages=pages)
+    monkeypatch.setattr(drawn, "glyph_points", damaged)
+    drawn._metrics.cache_clear()
+    try:
+        found = compare(letter, document, "damaged glyph")
+    finally:
+        drawn._metrics.cache_clear()
+    assert any(f.message.startswith("text left of 18 mm") for f in found)

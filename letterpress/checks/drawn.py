@@ -76,7 +76,10 @@ def preflight_letter(
     if signed or not _written_as_letterpress_writes(data):
         return preflight_bytes(data, path, max_bytes=max_bytes)
     findings = _file_size(data, path, max_bytes) if max_bytes is not None else []
-    findings += laid_out_findings(document, path)
+    try:
+        findings += laid_out_findings(document, path)
+    except Unmeasurable:  # a damaged outline (fonts are read through on loading: rare)
+        return preflight_bytes(data, path, max_bytes=max_bytes)
     if appended:
         findings += _pages(data, path, first=len(document.pages))
     return findings
@@ -193,6 +196,10 @@ def _stroke_widening(width: float) -> float:
     """How far (mm) pdfium widens a stroked path's bounds: the line width (points), or half a
     point for a hairline."""
     return (width if width else 0.5) / MM
+
+
+class Unmeasurable(ValueError):
+    """A glyph whose outline cannot be read: the letter is checked by reading it back."""
 
 
 @dataclass(frozen=True)
@@ -333,7 +340,10 @@ class _Metrics:
         code = 0x20 if char == "\u00a0" else ord(char)  # ReportLab draws a no-break space as 32
         glyph = face.charToGlyph.get(code, 0)
         advance = int(face.getCharWidth(code))  # as written into /Widths (embed.py: %d)
-        points = glyph_points(face._ttf_data, self.glyf, face.glyphPos, glyph)
+        try:
+            points = glyph_points(face._ttf_data, self.glyf, face.glyphPos, glyph)
+        except (struct.error, IndexError):
+            raise Unmeasurable(f"glyph {glyph} of {self.font.fontName} is damaged") from None
         if not points:
             return _Extent(0, 0, 0, 0, advance)
         # FreeType places the outline so that the header's xMin falls on the left side bearing.
@@ -402,37 +412,41 @@ def glyph_points(
     The bounds pdfium gives a glyph are those of its points as FreeType loads them, which are
     not always the bounds its ``glyf`` header states; composite glyphs are assembled from their
     components, moved and scaled as the component records say.
+
+    Raises ``struct.error`` or ``IndexError`` for a glyph whose data is damaged: it is read
+    within its own bytes only.
     """
     if glyph + 1 >= len(offsets) or depth > _MAX_NESTING:
         return []
     start, end = glyf + offsets[glyph], glyf + offsets[glyph + 1]
     if end <= start:
         return []
-    (contours,) = struct.unpack_from(">h", data, start)
+    piece = data[start:end]
+    (contours,) = struct.unpack_from(">h", piece, 0)
     if contours >= 0:
-        return _simple_points(data, start, contours)
-    return _composite_points(data, glyf, offsets, start, depth)
+        return _simple_points(piece, contours)
+    return _composite_points(data, glyf, offsets, piece, depth)
 
 
-def _simple_points(data: bytes, start: int, contours: int) -> list[tuple[float, float]]:
+def _simple_points(piece: bytes, contours: int) -> list[tuple[float, float]]:
     if contours == 0:
         return []
-    ends = struct.unpack_from(f">{contours}H", data, start + 10)
+    ends = struct.unpack_from(f">{contours}H", piece, 10)
     count = ends[-1] + 1
-    at = start + 10 + 2 * contours
-    (instructions,) = struct.unpack_from(">H", data, at)
+    at = 10 + 2 * contours
+    (instructions,) = struct.unpack_from(">H", piece, at)
     at += 2 + instructions
     flags: list[int] = []
     while len(flags) < count:
-        flag = data[at]
+        flag = piece[at]
         at += 1
         flags.append(flag)
         if flag & 0x08:  # repeated
-            flags.extend([flag] * data[at])
+            flags.extend([flag] * piece[at])
             at += 1
     del flags[count:]
-    xs, at = _coordinates(data, at, flags, short=0x02, same=0x10)
-    ys, _ = _coordinates(data, at, flags, short=0x04, same=0x20)
+    xs, at = _coordinates(piece, at, flags, short=0x02, same=0x10)
+    ys, _ = _coordinates(piece, at, flags, short=0x04, same=0x20)
     return [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
 
 
@@ -455,29 +469,29 @@ def _coordinates(
 
 
 def _composite_points(
-    data: bytes, glyf: int, offsets: list[int], start: int, depth: int
+    data: bytes, glyf: int, offsets: list[int], piece: bytes, depth: int
 ) -> list[tuple[float, float]]:
-    at = start + 10
+    at = 10
     found: list[tuple[float, float]] = []
     while True:
-        flags, glyph = struct.unpack_from(">HH", data, at)
+        flags, glyph = struct.unpack_from(">HH", piece, at)
         at += 4
         signed = flags & _ARGS_ARE_XY
         if flags & _ARGS_ARE_WORDS:
-            args = struct.unpack_from(">hh" if signed else ">HH", data, at)
+            args = struct.unpack_from(">hh" if signed else ">HH", piece, at)
             at += 4
         else:
-            args = struct.unpack_from(">bb" if signed else ">BB", data, at)
+            args = struct.unpack_from(">bb" if signed else ">BB", piece, at)
             at += 2
         a, b, c, d = 1.0, 0.0, 0.0, 1.0
         if flags & _HAVE_SCALE:
-            a = d = struct.unpack_from(">h", data, at)[0] / 16384
+            a = d = struct.unpack_from(">h", piece, at)[0] / 16384
             at += 2
         elif flags & _HAVE_XY_SCALE:
-            a, d = (value / 16384 for value in struct.unpack_from(">hh", data, at))
+            a, d = (value / 16384 for value in struct.unpack_from(">hh", piece, at))
             at += 4
         elif flags & _HAVE_2X2:
-            a, b, c, d = (value / 16384 for value in struct.unpack_from(">hhhh", data, at))
+            a, b, c, d = (value / 16384 for value in struct.unpack_from(">hhhh", piece, at))
             at += 8
         part = [(a * x + c * y, b * x + d * y)
                 for x, y in glyph_points(data, glyf, offsets, glyph, depth + 1)]

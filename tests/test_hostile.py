@@ -370,14 +370,14 @@ def test_an_unforeseen_failure_costs_its_letter_in_every_driver(
     from letterpress.batch.worker import Job, run
     from letterpress.options import Options
 
-    real = pipeline.render
+    real = pipeline.render_laid_out
 
     def render(letter, options=None, warnings=None):
         if letter.title == "Feil":
             raise RecursionError("maximum recursion depth exceeded")
         return real(letter, options, warnings)
 
-    monkeypatch.setattr(pipeline, "render", render)
+    monkeypatch.setattr(pipeline, "render_laid_out", render)
     address = {"name": "Kari Nordmann", "address": ["Storgata 1", "0155 OSLO"]}
     bad = letterpress.load(write_letter(tmp_path, "a.yaml", recipient=address, title="Feil"))
     good = letterpress.load(write_letter(tmp_path, "b.yaml", recipient=address))

@@ -160,15 +160,19 @@ def run_chunk(jobs: list[Job]) -> list[Result]:
 
 def run(job: Job, options: Options) -> Result:
     """Render ``job``'s letter and write it; every problem is returned, none raised."""
-    from letterpress.checks.preflight import preflight_bytes
+    from letterpress.checks.drawn import preflight_letter
     from letterpress.output import write_atomic
-    from letterpress.pipeline import render
+    from letterpress.pipeline import render_laid_out
 
     warnings: list[Problem] = []
     try:
-        pdf = render(job.letter, options, warnings)
+        pdf, document = render_laid_out(job.letter, options, warnings)
         if not options.show_layout:  # a proof's marks are meant to cross the print zones
-            warnings.extend(finding.as_problem() for finding in preflight_bytes(pdf, job.target))
+            appended = any(a.file is not None for a in job.letter.attachments)
+            found = preflight_letter(
+                pdf, document, job.target, appended=appended, signed=options.signer is not None
+            )
+            warnings.extend(finding.as_problem() for finding in found)
         if options.strict and warnings:
             raise LetterError([replace(w, warning=False) for w in warnings])
         if job.keep is not None:

@@ -147,7 +147,8 @@ def _encryption(pdf: Any, path: Path) -> list[Finding]:
     return [Finding(path, "the file is encrypted; save it without encryption or restrictions")]
 
 
-def _pages(data: bytes, path: Path) -> list[Finding]:
+def _pages(data: bytes, path: Path, first: int = 0) -> list[Finding]:
+    """Findings on the pages from number ``first + 1`` on, as pdfium reads them."""
     import pypdfium2 as pdfium
 
     findings: list[Finding] = []
@@ -157,7 +158,7 @@ def _pages(data: bytes, path: Path) -> list[Finding]:
         return [Finding(path, f"the pages cannot be read ({exc})")]
     fonts_reported: set[str] = set()
     try:
-        for index in range(len(document)):
+        for index in range(first, len(document)):
             page = document[index]
             try:
                 findings += _page_size(page, index + 1, path)
@@ -176,7 +177,7 @@ def _content(page: Any, number: int, path: Path, reported: set[str]) -> list[Fin
     import pypdfium2.raw as raw
 
     fonts = _FontCheck(number, path, reported)
-    placement = _Placement(page)
+    placement = _PdfiumPlacement(page)
     for obj, kind in _visible_objects(page):
         if kind == raw.FPDF_PAGEOBJ_TEXT:
             fonts.check(obj)
@@ -271,15 +272,42 @@ class _Hit:
     count: int = 1
 
 
-class _Placement:
-    """Visible content in the page's forbidden areas, one hit per kind of content and rule."""
+class Placement:
+    """Visible content in a page's forbidden areas, one hit per kind of content and rule.
+
+    Boxes are added in the order the page draws them: the first hit of a kind and rule is the
+    finding's position unless a later one lies higher up (or as high and further left).
+    """
+
+    def __init__(self, width: float, height: float) -> None:
+        self.limits = _limits(_rules(width, height))
+        self.hits: dict[tuple[str, str], _Hit] = {}
+
+    def add(self, kind: str, box: Box) -> None:
+        """Content of ``kind`` (text, image, graphics...) drawn in ``box`` (mm, from the top-left
+        corner of the page as seen)."""
+        for rule in _broken_rules(box, self.limits):
+            part = _intersection(box, rule.box)
+            key = (kind, rule.name)
+            hit = self.hits.get(key)
+            if hit is None:
+                self.hits[key] = _Hit(kind, rule.name, part.x, part.y)
+                continue
+            hit.count += 1
+            if (part.y, part.x) < (hit.y, hit.x):
+                hit.x, hit.y = part.x, part.y
+
+    def findings(self, number: int, path: Path) -> list[Finding]:
+        return [_finding(hit, number, path) for hit in self.hits.values()]
+
+
+class _PdfiumPlacement(Placement):
+    """A page's placement read from pdfium's objects."""
 
     def __init__(self, page: Any) -> None:
-        width, height = (value / MM for value in page.get_size())
-        self.limits = _limits(_rules(width, height))
+        super().__init__(*(value / MM for value in page.get_size()))
         self.crop = page.get_cropbox()
         self.rotation = page.get_rotation()
-        self.hits: dict[tuple[str, str], _Hit] = {}
         self.edges = [ctypes.c_float() for _ in range(4)]
 
     def check(self, obj: Any, kind: int) -> None:
@@ -292,20 +320,7 @@ class _Placement:
         box = _to_page_box(_in_page_space(obj, bounds), self.crop, self.rotation)
         if box.width < 0 or box.height < 0:
             return
-        name = _KINDS.get(kind, "content")
-        for rule in _broken_rules(box, self.limits):
-            part = _intersection(box, rule.box)
-            key = (name, rule.name)
-            hit = self.hits.get(key)
-            if hit is None:
-                self.hits[key] = _Hit(name, rule.name, part.x, part.y)
-                continue
-            hit.count += 1
-            if (part.y, part.x) < (hit.y, hit.x):
-                hit.x, hit.y = part.x, part.y
-
-    def findings(self, number: int, path: Path) -> list[Finding]:
-        return [_finding(hit, number, path) for hit in self.hits.values()]
+        self.add(_KINDS.get(kind, "content"), box)
 
 
 def _finding(hit: _Hit, number: int, path: Path) -> Finding:

@@ -47,7 +47,7 @@ def finish(
         if files:
             archivable = _append(pdf, files, letter, options, warnings)
             tag_appended_pages(pdf, len(painted.marks), _appended(letter))
-        tag_subsets(pdf)
+            tag_subsets(pdf)  # the appended PDFs' subsets; the letter's own have their tags
         if options.pdfa and archivable:
             tagged_only = not files
             make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)

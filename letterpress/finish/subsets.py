@@ -11,20 +11,26 @@ nothing to coordinate.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 
 import pikepdf
 from pikepdf import Dictionary, Name
 
+from letterpress.fonts.tags import TAG_LENGTH, subset_tag
+
 SUBSET_NAME = re.compile(r"^/?[A-Z]{6}\+(.+)$")
 FONT_PROGRAMS = ("/FontFile2", "/FontFile3", "/FontFile")
-TAG_LENGTH = 6
+__all__ = ["FONT_PROGRAMS", "SUBSET_NAME", "TAG_LENGTH", "font_descriptor", "subset_tag",
+           "tag_subsets"]
 
 
 def tag_subsets(pdf: pikepdf.Pdf) -> None:
-    """Rename every embedded subset in ``pdf`` to a tag taken from its font program."""
+    """Rename every embedded subset in ``pdf`` to a tag taken from its font program.
+
+    A letter's own subsets are named so when they are made (``fonts/embed.py``); this is for
+    files that hold subsets from elsewhere: appended PDFs, and the print file.
+    """
     for font in _fonts(pdf):
         descriptor = font_descriptor(font)
         if descriptor is None:
@@ -37,16 +43,6 @@ def tag_subsets(pdf: pikepdf.Pdf) -> None:
             match = SUBSET_NAME.match(str(holder.get(key, "")))
             if match:
                 holder[key] = Name(f"/{tag}+{match.group(1)}")
-
-
-def subset_tag(program: bytes) -> str:
-    """Six capitals from a digest of the font program's bytes."""
-    number = int.from_bytes(hashlib.sha256(program).digest()[:8], "big")
-    letters = []
-    for _ in range(TAG_LENGTH):
-        number, digit = divmod(number, 26)
-        letters.append(chr(ord("A") + digit))
-    return "".join(letters)
 
 
 def font_descriptor(font: Dictionary) -> Dictionary | None:

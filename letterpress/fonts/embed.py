@@ -7,6 +7,9 @@ part of subset 0, and Norwegian adds a handful of letters), so the embedded obje
 are kept per process, keyed by the subset's character codes in order. The PDF objects are the
 ones ReportLab writes; only their content is reused.
 
+Each subset is named by a tag taken from its compressed font program (``fonts/tags.py``), worked
+out once when the subset is first made rather than for every letter that embeds it.
+
 ``reserve_codes`` gives the characters a document uses outside ASCII their codes in sorted order
 before anything is drawn, instead of in the order of first use, so that two letters that use the
 same characters (two recipients of a merge, whose names differ) get the same subsets.
@@ -34,6 +37,8 @@ from reportlab.pdfbase.ttfonts import (
     makeToUnicodeCMap,
 )
 
+from letterpress.fonts.tags import subset_tag
+
 SUBSETS_KEPT = 48
 """Subsets kept per font: enough for the character sets of a varied batch; each is 15-40 KB."""
 
@@ -49,6 +54,8 @@ class _Subset:
     program_length: int
     cmap: bytes
     widths: bytes
+    tag: str
+    """The subset's tag, from ``program`` (what the PDF stores)."""
 
 
 class _Formatted(pdfdoc.PDFObject):
@@ -84,6 +91,24 @@ class SubsetCachingFont(TTFont):
         font._made = OrderedDict()
         return font
 
+    def splitString(  # ReportLab's name; the painter calls it for every run of text
+        self, text: str | bytes, doc: Any, encoding: str = "utf-8"
+    ) -> list[tuple[int, bytes]]:
+        """ReportLab's ``splitString``, answered from a table when every character of ``text``
+        already has its code in the first subset: nearly every call, since the painter reserves
+        a letter's characters before it draws (``reserve_codes``). Anything else (a character
+        without a code yet, a second subset) is left to ReportLab, which assigns codes."""
+        state: Any = self.state.get(doc)  # ReportLab's TTFont.State
+        if state is not None and text and isinstance(text, str):
+            table: _FirstSubset | None = getattr(state, "first_subset", None)
+            if table is None or table.size != len(state.assignments):
+                table = state.first_subset = _FirstSubset(state.assignments)
+            codes = text.translate(table)
+            if _NO_CODE not in codes:
+                return [(0, codes.encode("latin-1"))]
+        found: list[tuple[int, bytes]] = super().splitString(text, doc, encoding)
+        return found
+
     def addObjects(self, doc: Any) -> None:  # ReportLab calls it by this name
         """ReportLab's ``TTFont.addObjects``, with each subset's content made once."""
         readable = self._asciiReadable  # type: ignore[attr-defined]  # set by TTFont.__init__
@@ -91,18 +116,19 @@ class SubsetCachingFont(TTFont):
         state.frozen = 1
         for number, codes in enumerate(state.subsets):
             internal = self.getSubsetInternalName(number, doc)[1:]
-            base = b"".join((SUBSETN(number), b"+", self.face.name, self.face.subfontNameX))
-            base_name = base.decode("pdfdoc")
+            family = b"".join((self.face.name, self.face.subfontNameX)).decode("pdfdoc")
+            # ReportLab's name of the subset: inside its ToUnicode map, and its objects' keys.
+            base_name = SUBSETN(number).decode("pdfdoc") + "+" + family
             made = self._subset(number, tuple(codes), base_name)
             font: Any = pdfdoc.PDFTrueTypeFont()  # the stubs do not know its attributes
             font.__Comment__ = f"Font {self.fontName} subset {number}"
             font.Name = internal
-            font.BaseFont = base_name
+            font.BaseFont = tagged = f"{made.tag}+{family}"
             font.FirstChar = 0
             font.LastChar = len(codes) - 1
             font.Widths = _Formatted(made.widths)
             font.ToUnicode = doc.Reference(_flate(made.cmap), "toUnicodeCMap:" + base_name)
-            font.FontDescriptor = self._descriptor(doc, base_name, made)
+            font.FontDescriptor = self._descriptor(doc, base_name, tagged, made)
             doc.Reference(font, internal)
             doc.idToObject["BasicFonts"].dict[internal] = font
         self.state.pop(doc, None)
@@ -117,18 +143,20 @@ class SubsetCachingFont(TTFont):
         face: Any = self.face  # the stubs leave getCharWidth untyped
         program = face.makeSubset(list(codes))
         mapped = [(i, c) for i, c in enumerate(codes) if c != _NOT_TEXT]
+        compressed = zlib.compress(program)
         made = _Subset(
-            program=zlib.compress(program),
+            program=compressed,
             program_length=len(program),
             cmap=zlib.compress(_cmap(base_name, codes, mapped).encode("latin-1")),
             widths=b"[" + b" ".join(b"%d" % face.getCharWidth(c) for c in codes) + b"]",
+            tag=subset_tag(compressed),
         )
         self._made[key] = made
         if len(self._made) > SUBSETS_KEPT:
             self._made.popitem(last=False)
         return made
 
-    def _descriptor(self, doc: Any, base_name: str, made: _Subset) -> Any:
+    def _descriptor(self, doc: Any, base_name: str, tagged: str, made: _Subset) -> Any:
         program = _flate(made.program)
         program.dictionary["Length1"] = made.program_length
         program_ref = doc.Reference(program, f"fontFile:{self.face.filename}({base_name})")
@@ -141,7 +169,7 @@ class SubsetCachingFont(TTFont):
                 "Descent": face.descent,
                 "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
                 "FontBBox": pdfdoc.PDFArray(face.bbox),
-                "FontName": pdfdoc.PDFName(base_name),
+                "FontName": pdfdoc.PDFName(tagged),
                 "ItalicAngle": face.italicAngle,
                 "StemV": face.stemV,
                 "FontFile2": program_ref,
@@ -149,6 +177,25 @@ class SubsetCachingFont(TTFont):
             }
         )
         return doc.Reference(descriptor, "fontDescriptor:" + base_name)
+
+
+_NO_CODE = "\uffff"
+"""What ``_FirstSubset`` gives a character that has no code in the first subset (a noncharacter
+that text never holds unless it also lacks a code)."""
+
+
+class _FirstSubset(dict[int, int]):
+    """``str.translate`` table: each character with its code in a document's first subset."""
+
+    def __init__(self, assignments: dict[int, int]) -> None:
+        super().__init__((char, code) for char, code in assignments.items() if code < 256)
+        if 0x20 in assignments and assignments[0x20] < 256:
+            self[0xA0] = assignments[0x20]  # ReportLab draws a no-break space as a space
+        self.size = len(assignments)
+        """How many characters had codes when the table was made; more means make it again."""
+
+    def __missing__(self, char: int) -> int:
+        return ord(_NO_CODE)
 
 
 def _flate(compressed: bytes) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from letterpress.errors import LetterError, Problem
+from letterpress.filekey import FileKey, file_key
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.model import (
     NOARK_REFERENCE,
@@ -98,6 +100,55 @@ def load_letterhead(
     outside = outside_root(path, root)
     if outside:
         raise LetterError.at(where, line, "letterhead", outside)
+    return _read_letterhead(path, root)
+
+
+LETTERHEADS_KEPT = 16
+"""Letterhead files kept read per process: a batch names one or a few."""
+
+_Key = tuple[FileKey, str, Path | None]
+_letterheads: OrderedDict[_Key, tuple[Letterhead, tuple[FileKey, ...]]] = OrderedDict()
+
+
+def _read_letterhead(path: Path, root: Path | None) -> Letterhead:
+    """The letterhead file at ``path``, read and checked once while it and the files it names
+    (logo, fonts) are unchanged: the letters of a folder name the same letterhead, and reading
+    it again for each cost more than reading the letter itself."""
+    try:
+        key: _Key | None = (file_key(Path(os.path.abspath(path))), str(path), root)
+    except OSError:
+        key = None
+    if key is not None and key in _letterheads:
+        letterhead, named = _letterheads[key]
+        if _unchanged(letterhead, named):
+            _letterheads.move_to_end(key)
+            return letterhead
+    letterhead = _letterhead_file(path, root)
+    if key is not None:
+        try:
+            _letterheads[key] = (letterhead, _named_files(letterhead))
+        except OSError:
+            return letterhead  # a named file went away since it was checked: read it next time
+        while len(_letterheads) > LETTERHEADS_KEPT:
+            _letterheads.popitem(last=False)
+    return letterhead
+
+
+def _unchanged(letterhead: Letterhead, named: tuple[FileKey, ...]) -> bool:
+    try:
+        return _named_files(letterhead) == named
+    except OSError:
+        return False  # gone or unreadable: reading the letterhead again says so
+
+
+def _named_files(letterhead: Letterhead) -> tuple[FileKey, ...]:
+    """The keys of the files a letterhead names (``OSError`` when one cannot be read)."""
+    fonts = letterhead.fonts
+    styles = (fonts.regular, fonts.bold, fonts.italic, fonts.bold_italic) if fonts else ()
+    return tuple(file_key(p) for p in (letterhead.logo, *styles) if p is not None)
+
+
+def _letterhead_file(path: Path, root: Path | None) -> Letterhead:
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(

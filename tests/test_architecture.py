@@ -36,9 +36,11 @@ POOL_MODULES = ("multiprocessing", "concurrent.futures")
 NETWORK_MODULES = ("ssl", "http.client", "urllib.request", "smtplib")
 """Only mail and a time-stamping authority go on the network."""
 
-NOT_FOR_ONE_LETTER = ("letterpress.reading.recipients", "difflib", "xml.sax")
-"""The recipients-file reader (merges), the suggestion of a key (mistakes) and the XML
-escaping module that brings ``urllib.request``: a right letter to one recipient needs none."""
+NOT_FOR_ONE_LETTER = ("letterpress.reading.recipients", "difflib", "xml.sax", "pypdfium2")
+"""The recipients-file reader (merges), the suggestion of a key (mistakes), the XML escaping
+module that brings ``urllib.request``, and pdfium (the print check reads a letter's own pages
+from their layout; only appended PDFs are read back): a right letter to one recipient needs
+none."""
 
 SEED = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
 

@@ -77,6 +77,7 @@ RENDER_PATH = (
     "letterpress.fonts.parsed",
     "letterpress.finish",
     "letterpress.checks.preflight",
+    "letterpress.checks.drawn",
     "letterpress.output",
 )
 """The modules ``run`` needs, which ``pipeline.render`` imports only on its first letter. A

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from letterpress.body.blocks import Span
 from letterpress.fonts import FontSet
@@ -63,8 +64,9 @@ class TextLine:
         return "".join(f.text for f in self.fragments)
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
+    # A tuple, not a dataclass: a paragraph makes one per word, and a tuple is made in a
+    # fraction of the time a frozen dataclass takes.
     text: str
     font: str
     href: str | None
@@ -104,19 +106,46 @@ class _LineBreaker:
         self.current: list[_Piece] = []
         self.used = 0.0
         self.pending_space: _Piece | None = None
+        self.widths = _widths(size)
 
     def width(self, piece: _Piece) -> float:
-        return self.fonts.width(_drawn(piece.text), piece.font, self.size)
+        key = (piece.text, piece.font)
+        found = self.widths.get(key)
+        if found is None:
+            found = self.widths[key] = self.fonts.width(_drawn(piece.text), piece.font, self.size)
+        return found
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
+        limit, width, current = self.limit, self.width, self.current
         for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
                 self.flush(force=True, end=WORD_SPACE)
+                current = self.current
             elif box == "space":
-                if self.current:
-                    self.pending_space = _Piece(" ", self.current[-1].font, None)
-            elif isinstance(box, list):
+                if current:
+                    self.pending_space = _Piece(" ", current[-1].font, None)
+            elif len(box) == 1:
+                # The usual word, one piece in one font: placed here when it fits, without
+                # the calls ``place`` makes for words it must hyphenate or carry over.
+                piece = box[0]
+                pending = self.pending_space
+                space = width(pending) if pending is not None and current else 0.0
+                used = self.used + space
+                if used + width(piece) > limit:
+                    self.place(box)
+                    current = self.current
+                    continue
+                if pending is not None and current:
+                    if piece.href is not None or piece.lang is not None:
+                        pending = _space_between(pending, current[-1], piece)
+                    current.append(pending)
+                    self.used = used
+                self.pending_space = None
+                current.append(piece)
+                self.used += width(piece)
+            else:
                 self.place(box)
+                current = self.current
         self.flush(force=False)
         return self.lines or [TextLine()]
 
@@ -164,7 +193,8 @@ class _LineBreaker:
         fragments = []
         x = 0.0
         for piece in _join(pieces):
-            width = self.width(piece)
+            # A joined run is seldom measured twice: measured directly, not kept.
+            width = self.fonts.width(_drawn(piece.text), piece.font, self.size)
             fragments.append(Fragment(x, piece.text, piece.font, width, piece.href, piece.lang))
             x += width
         line = TextLine(tuple(fragments), x)
@@ -183,9 +213,9 @@ class _LineBreaker:
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
-            head = replace(piece, text=head_text + hyphen)
+            head = piece._replace(text=head_text + hyphen)
             if self.width(head) <= room:
-                return [head], [replace(piece, text=piece.text[cut:])]
+                return [head], [piece._replace(text=piece.text[cut:])]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -202,8 +232,8 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(replace(piece, text=piece.text[:cut]))
-            rest = [replace(piece, text=piece.text[cut:])] if piece.text[cut:] else []
+                head.append(piece._replace(text=piece.text[:cut]))
+            rest = [piece._replace(text=piece.text[cut:])] if piece.text[cut:] else []
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -221,6 +251,24 @@ class _LineBreaker:
             return self.fonts.width(rest, piece.font, self.size) <= self.limit
 
         return _address_break(piece.text, fits, fits_line) or fits
+
+
+_WIDTHS: dict[float, dict[tuple[str, str], float]] = {}
+MEASURED_WORDS = 50_000
+"""Words whose widths are kept per font size; past this, the table starts afresh."""
+
+
+def _widths(size: float) -> dict[tuple[str, str], float]:
+    """The widths of words (text, font) set in ``size`` pt measured so far in this process.
+
+    Most words of a letter were measured in earlier letters; a dictionary look-up is several
+    times quicker than asking the font. A width depends only on the text, the font (whose
+    name carries a digest of its file) and the size, so the table never changes a letter.
+    """
+    table = _WIDTHS.get(size)
+    if table is None or len(table) > MEASURED_WORDS:
+        table = _WIDTHS[size] = {}
+    return table
 
 
 def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> int:
@@ -251,7 +299,7 @@ def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
     """A word space inside a link or a language span belongs to it, so the words on either
     side are read together and the space between them is read with them."""
     if (before.href, before.lang) == (after.href, after.lang) != (space.href, space.lang):
-        return replace(space, href=before.href, lang=before.lang)
+        return space._replace(href=before.href, lang=before.lang)
     return space  # the usual case, a space between plain words, needs no new piece
 
 
@@ -315,4 +363,4 @@ def _join(pieces: list[_Piece]) -> list[_Piece]:
 def _joined(run: list[_Piece]) -> _Piece:
     if len(run) == 1:
         return run[0]
-    return replace(run[0], text="".join(piece.text for piece in run))
+    return run[0]._replace(text="".join(piece.text for piece in run))

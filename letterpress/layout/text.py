@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from letterpress.body.blocks import Span
@@ -109,14 +110,59 @@ class _LineBreaker:
         self.widths = _widths(size)
 
     def width(self, piece: _Piece) -> float:
-        key = (piece.text, piece.font)
+        key = piece[:2]  # (text, font)
         found = self.widths.get(key)
         if found is None:
             found = self.widths[key] = self.fonts.width(_drawn(piece.text), piece.font, self.size)
         return found
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
-        limit, width, current = self.limit, self.width, self.current
+        if len(spans) == 1 and _plain(spans[0]):
+            self.run_plain(spans[0])
+        else:
+            self.run_spans(spans)
+        self.flush(force=False)
+        return self.lines or [TextLine()]
+
+    def run_plain(self, span: Span) -> None:
+        """``run_spans`` for the usual paragraph, one span of words in one font without a
+        link or language: the words that fit are added up as numbers, and only a word that
+        does not fit goes through ``place`` (hyphenation, carrying over), with the line so
+        far as one piece of its joined text, which ``place`` and ``make_line`` treat exactly
+        as the words and spaces it joins."""
+        font = self.fonts.name(span.bold, span.italic)
+        limit, widths, measure = self.limit, self.widths, self.width
+        space_piece = _Piece(" ", font, None)
+        space = measure(space_piece)
+        words: list[str] = []
+        used = 0.0
+        # Text between spaces, as ``_boxes`` finds it; a part that is all white space (a lone
+        # no-break space) is a space there too.
+        for word in _SPACES.split(span.text)[0::2]:
+            if not word or word.isspace():
+                continue
+            width = widths.get((word, font)) or measure(_Piece(word, font, None))
+            if words:
+                if used + space + width <= limit:
+                    words.append(word)
+                    used = used + space + width
+                    continue
+            elif used + width <= limit:
+                words.append(word)
+                used = used + width
+                continue
+            self.current = [_Piece(" ".join(words), font, None, self.language)] if words else []
+            self.used = used
+            self.pending_space = space_piece if words else None
+            self.place([_Piece(word, font, None, self.language)])
+            words = ["".join(piece.text for piece in self.current)] if self.current else []
+            used = self.used
+        if words:
+            self.current = [_Piece(" ".join(words), font, None, self.language)]
+            self.used = used
+
+    def run_spans(self, spans: tuple[Span, ...]) -> None:
+        limit, current, widths, measure = self.limit, self.current, self.widths, self.width
         for box in _boxes(spans, self.fonts, self.language):
             if box == "break":
                 self.flush(force=True, end=WORD_SPACE)
@@ -129,9 +175,13 @@ class _LineBreaker:
                 # the calls ``place`` makes for words it must hyphenate or carry over.
                 piece = box[0]
                 pending = self.pending_space
-                space = width(pending) if pending is not None and current else 0.0
+                # Widths looked up inline (``self.width`` when not yet known): two a word.
+                space = 0.0
+                if pending is not None and current:
+                    space = widths.get(pending[:2]) or measure(pending)
                 used = self.used + space
-                if used + width(piece) > limit:
+                piece_width = widths.get(piece[:2]) or measure(piece)
+                if used + piece_width > limit:
                     self.place(box)
                     current = self.current
                     continue
@@ -142,12 +192,10 @@ class _LineBreaker:
                     self.used = used
                 self.pending_space = None
                 current.append(piece)
-                self.used += width(piece)
+                self.used += piece_width
             else:
                 self.place(box)
                 current = self.current
-        self.flush(force=False)
-        return self.lines or [TextLine()]
 
     def place(self, box: list[_Piece]) -> None:
         while box:
@@ -192,13 +240,17 @@ class _LineBreaker:
     def make_line(self, pieces: list[_Piece], end: str = "") -> TextLine:
         fragments = []
         x = 0.0
-        for piece in _join(pieces):
+        runs = _join(pieces)
+        last = len(runs) - 1
+        for index, piece in enumerate(runs):
             # A joined run is seldom measured twice: measured directly, not kept.
             width = self.fonts.width(_drawn(piece.text), piece.font, self.size)
-            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href, piece.lang))
+            text = piece.text
+            if index == last and end and not text.endswith((WORD_SPACE, SOFT_HYPHEN)):
+                text += WORD_SPACE  # read, not measured: see ``with_word_space``
+            fragments.append(Fragment(x, text, piece.font, width, piece.href, piece.lang))
             x += width
-        line = TextLine(tuple(fragments), x)
-        return with_word_space(line) if end else line
+        return TextLine(tuple(fragments), x)
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
         """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""
@@ -269,6 +321,10 @@ def _widths(size: float) -> dict[tuple[str, str], float]:
     if table is None or len(table) > MEASURED_WORDS:
         table = _WIDTHS[size] = {}
     return table
+
+
+def _plain(span: Span) -> bool:
+    return span.href is None and span.lang is None and not span.is_break
 
 
 def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> int:
@@ -348,6 +404,9 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[
 def _join(pieces: list[_Piece]) -> list[_Piece]:
     """Runs of pieces in one font, link and language as one piece each (the first piece's,
     with the run's text), the text of each run joined once."""
+    if len(set(map(_RUN_KEY, pieces))) <= 1:
+        # The usual line: one font, no link or language span; joined without a Python loop.
+        return [pieces[0]._replace(text="".join(map(_TEXT, pieces)))] if pieces else []
     joined: list[_Piece] = []
     run: list[_Piece] = []
     for piece in pieces:
@@ -358,6 +417,11 @@ def _join(pieces: list[_Piece]) -> list[_Piece]:
     if run:
         joined.append(_joined(run))
     return joined
+
+
+_RUN_KEY = itemgetter(1, 2, 4)
+"""A piece's font, link and language (``_Piece`` fields), which make a run."""
+_TEXT = itemgetter(0)
 
 
 def _joined(run: list[_Piece]) -> _Piece:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from letterpress.errors import LetterError, Problem
+from letterpress.filekey import FileKey, file_key
 from letterpress.limits import MAX_BODY_CHARS
 from letterpress.model import (
     NOARK_REFERENCE,
@@ -99,6 +100,10 @@ def load_letterhead(
     outside = outside_root(path, root)
     if outside:
         raise LetterError.at(where, line, "letterhead", outside)
+    key = _letterhead_key(path, root)
+    kept = _LETTERHEADS.get(key) if key is not None else None
+    if kept is not None and kept[1] == _named_files(kept[0]):
+        return kept[0]
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
         raise LetterError.at(
@@ -107,7 +112,41 @@ def load_letterhead(
     _check_words(doc.data, doc)
     letterhead = _validate(Letterhead, doc.data, doc, (), root)
     _check_letterhead_files(letterhead, doc, ())
-    return letterhead.model_copy(update={"source": path})
+    letterhead = letterhead.model_copy(update={"source": path})
+    if key is not None:
+        if len(_LETTERHEADS) >= LETTERHEADS_KEPT:
+            _LETTERHEADS.clear()
+        _LETTERHEADS[key] = (letterhead, _named_files(letterhead))
+    return letterhead
+
+
+LETTERHEADS_KEPT = 32
+_LETTERHEADS: dict[tuple[FileKey, Path | None], tuple[Letterhead, list[FileKey | None]]] = {}
+"""Letterheads read in this process, by their file (path, size, time) and the root folder,
+with the files they name as they were when checked: the letters of a batch name one
+letterhead, which is read and checked once while neither it nor its logo and fonts change."""
+
+
+def _letterhead_key(path: Path, root: Path | None) -> tuple[FileKey, Path | None] | None:
+    try:
+        return file_key(Path(os.path.abspath(path))), root
+    except OSError:
+        return None
+
+
+def _named_files(letterhead: Letterhead) -> list[FileKey | None]:
+    """The logo's and fonts' keys: a letterhead whose files changed is checked again."""
+    named = [letterhead.logo]
+    if letterhead.fonts is not None:
+        chosen = letterhead.fonts
+        named += [chosen.regular, chosen.bold, chosen.italic, chosen.bold_italic]
+    keys: list[FileKey | None] = []
+    for path in named:
+        try:
+            keys.append(file_key(path) if path is not None else None)
+        except OSError:
+            keys.append(FileKey(path, -1, -1) if path is not None else None)
+    return keys
 
 
 def _check_letterhead_files(

@@ -80,11 +80,15 @@ def paint(document: Document) -> Painted:
 
 
 def _texts(document: Document) -> Iterator[tuple[str, str]]:
-    """The text each font draws; an inserted hyphen is drawn as "-" (see ``_draw_texts``)."""
+    """The text each font draws, all of it at once; an inserted hyphen is drawn as "-" (see
+    ``_draw_texts``)."""
+    by_font: dict[str, list[str]] = {}
     for page in document.pages:
         for item in page.items:
             if isinstance(item, Text):
-                yield item.font, item.text.replace(SOFT_HYPHEN, "-")
+                by_font.setdefault(item.font, []).append(item.text)
+    for font, texts in by_font.items():
+        yield font, "".join(texts).replace(SOFT_HYPHEN, "-")
 
 
 def _first_font(document: Document) -> str:
@@ -166,6 +170,16 @@ class _Codes:
     def __init__(self, document: object) -> None:
         self.document = document
         self.tables: dict[str, tuple[frozenset[str], dict[int, int]]] = {}
+        self.fonts: dict[str, TTFont] = {}
+
+    def font(self, name: str) -> TTFont:
+        """The registered font called ``name``, looked up once per document."""
+        found = self.fonts.get(name)
+        if found is None:
+            registered = pdfmetrics.getFont(name)
+            assert isinstance(registered, TTFont)  # letterpress registers TrueType fonts only
+            found = self.fonts[name] = registered
+        return found
 
     def runs(self, font: TTFont, text: str) -> list[tuple[str, bytes]]:
         """(subset font name, bytes) for each run of ``text`` in one subset."""
@@ -201,8 +215,10 @@ def _draw_texts(canvas: Canvas, texts: list[Item], codes: _Codes) -> None:
             colour = item.colour
             operators.append(f"{fp_str(*colour)} rg")
         operators.append(f"1 0 0 1 {fp_str(item.x * g.MM, _y(item.y))} Tm")
-        font = pdfmetrics.getFont(item.font)
-        assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
+        font = codes.font(item.font)
+        if SOFT_HYPHEN not in item.text:
+            current_font = _show(operators, codes.runs(font, item.text), item.size, current_font)
+            continue
         for index, part in enumerate(item.text.split(SOFT_HYPHEN)):
             if index:
                 # A hyphen that hyphenation inserted reads as a soft hyphen, so the word it

@@ -164,11 +164,11 @@ class _LineBreaker:
     def run_spans(self, spans: tuple[Span, ...]) -> None:
         limit, current, widths, measure = self.limit, self.current, self.widths, self.width
         for box in _boxes(spans, self.fonts, self.language):
-            if box == "break":
-                self.flush(force=True, end=WORD_SPACE)
-                current = self.current
-            elif box == "space":
-                if current:
+            if isinstance(box, str):
+                if box == "break":
+                    self.flush(force=True, end=WORD_SPACE)
+                    current = self.current
+                elif current:  # a space
                     self.pending_space = _Piece(" ", current[-1].font, None)
             elif len(box) == 1:
                 # The usual word, one piece in one font: placed here when it fits, without

@@ -171,6 +171,8 @@ class _Codes:
         self.document = document
         self.tables: dict[str, tuple[frozenset[str], dict[int, int]]] = {}
         self.fonts: dict[str, TTFont] = {}
+        self.names: dict[str, str] = {}
+        """Each font's first subset's name in the document, once it has been used."""
 
     def font(self, name: str) -> TTFont:
         """The registered font called ``name``, looked up once per document."""
@@ -185,7 +187,11 @@ class _Codes:
         """(subset font name, bytes) for each run of ``text`` in one subset."""
         table = self.tables.get(font.fontName) or self._table(font)
         if text and table[0].issuperset(text):
-            name = font.getSubsetInternalName(0, self.document)
+            name = self.names.get(font.fontName)
+            if name is None:
+                # The first use names the subset in the document (and orders its fonts);
+                # later uses get the same name.
+                name = self.names[font.fontName] = font.getSubsetInternalName(0, self.document)
             return [(name, text.translate(table[1]).encode("latin-1"))]
         return [
             (font.getSubsetInternalName(subset, self.document), chunk)

@@ -238,3 +238,48 @@ def test_attachments_numbered(tmp_path: Path) -> None:
     assert "2. Kvittering for gebyr" in text
     plain = page_texts(_render(tmp_path, attachments=["Situasjonskart"]))[-1]
     assert "1. Situasjonskart" not in plain and "Situasjonskart" in plain
+
+
+SPAN_WORDS = [
+    "kommunen", "vedtaket", "søknaden", "og", "i", "til", "samfunnsutviklingsavdelingen",
+    "Tilskuddsforvaltningsretningslinjene", "kr\u00a012\u00a0000", "e-post", "(se", "vedlegg)",
+    "https://www.fjordvik.kommune.no/tjenester/kultur/tilskudd", "ks@ks.no", "«sitat»,",
+    "\u00a0", "x" * 90, "Guovdageaidnu", "Álgoálbmogat", "2024-05-02", "—", "del\u00advis",
+]
+
+
+def test_lines_do_not_depend_on_how_text_is_divided_into_spans_of_one_style() -> None:
+    # A paragraph of one span is broken by a quicker path than one of several spans; the same
+    # text divided at spaces into spans of one style must give the very same lines, in every
+    # width, size, language and with or without hyphenation, long words and URLs included.
+    import random
+    from itertools import pairwise
+
+    from letterpress.body.blocks import Span
+    from letterpress.fonts import font_set
+    from letterpress.layout.text import break_lines
+
+    fonts = font_set(letterpress.load(LETTERS / "ks-storbynettverk-innspill.yaml").letterhead)
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(400):
+        text = "".join(
+            rng.choice(SPAN_WORDS) + rng.choice([" ", " ", "  ", "\t", " \u00a0 "])
+            for _ in range(rng.randint(2, 50))
+        )
+        spaces = [i + 1 for i, char in enumerate(text) if char == " "]
+        bounds = [0, *sorted(rng.sample(spaces, min(3, len(spaces)))), len(text)]
+        parts = [text[start:end] for start, end in pairwise(bounds)]
+        bold = rng.random() < 0.2
+        setting = (
+            fonts,
+            rng.choice([9.0, 11.0]),
+            rng.choice([20.0, 45.5, 80.0, 160.0]),
+            rng.choice(["nb_NO", "nn_NO", "se_NO"]),
+            rng.random() < 0.7,
+        )
+        one = break_lines((Span(text, bold),), *setting)
+        several = break_lines(tuple(Span(part, bold) for part in parts if part), *setting)
+        assert one == several, text
+        compared += 1
+    assert compared == 400

@@ -283,3 +283,41 @@ def test_lines_do_not_depend_on_how_text_is_divided_into_spans_of_one_style() ->
         assert one == several, text
         compared += 1
     assert compared == 400
+
+
+def test_a_letter_with_more_characters_than_one_font_subset_holds_reads_back_whole(
+    tmp_path: Path,
+) -> None:
+    # A subset holds 256 codes; beyond them a font gets a second subset, whose texts are
+    # encoded by ReportLab's own splitString rather than the painter's one-step table.
+    letters = [
+        *map(chr, range(0xC0, 0x100)),  # Latin-1 letters
+        *map(chr, range(0x100, 0x17F)),  # Latin Extended-A (North Sámi, Czech, Polish ...)
+        *map(chr, range(0x391, 0x3A2)), *map(chr, range(0x3A3, 0x3AA)),  # Greek capitals
+        *map(chr, range(0x3B1, 0x3CA)),  # Greek small letters
+        *map(chr, range(0x410, 0x450)),  # Cyrillic
+    ]
+    letters = [char for char in letters if char not in "×÷"]
+    words_of = ["".join(letters[i : i + 12]) for i in range(0, len(letters), 12)]
+    body = "Navn i mange skrifter: " + " ".join(words_of) + ".\n"
+    pdf = _render(tmp_path, body=body)
+    text = "".join("".join(page_texts(pdf)).split())
+    for word in words_of:
+        assert word in text
+    regular = [font for font in _font_names(pdf) if font.endswith("+LiberationSans")]
+    assert len(regular) >= 2, regular  # the regular font in two subsets
+
+
+def _font_names(pdf: bytes) -> list[str]:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return sorted(
+            {
+                str(font.BaseFont)
+                for page in document.pages
+                for font in page.Resources.get("/Font", {}).values()
+            }
+        )

@@ -306,7 +306,7 @@ class _LineBreaker:
 
 
 _WIDTHS: dict[float, dict[tuple[str, str], float]] = {}
-MEASURED_WORDS = 50_000
+MEASURED_WORDS = 20_000
 """Words whose widths are kept per font size; past this, the table starts afresh."""
 
 

@@ -1,6 +1,7 @@
-"""What one letter reuses from the letters before it (font subsets, line breaks, the XMP claim,
-the de-hinted fonts on disk) never changes it: a letter of a merge is, byte for byte, the letter
-built alone in a new process."""
+"""What one letter reuses from the letters before it (font subsets, line breaks, word widths,
+the letterhead read once, the XMP claim, the de-hinted fonts on disk) never changes it: a
+letter of a merge, or one of a folder of letters that share a letterhead, is, byte for byte,
+the letter built alone in a new process."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
 from conftest import KS_LETTERHEAD, ROOT, page_texts, write_yaml
+from corpus import SERIF, serif_available
 
 BOM = "\ufeff"
 HEADER = "name;address;belop"
@@ -92,3 +96,106 @@ def test_fonts_kept_on_disk_give_the_same_letter_and_a_damaged_one_is_made_again
     [third] = _build(letter, tmp_path / "third", cache)
     assert first.read_bytes() == second.read_bytes() == third.read_bytes()
     assert kept[0].read_bytes() == damaged
+
+
+LETTERHEAD = """\
+name: Fjellbygd kommune
+unit: Kultur og oppvekst
+logo: logo.png
+logo_alt: Fjellbygd kommune
+post_address: [Postboks 12, 2900 FAGERNES]
+visit_address: [Rådhusvegen 1]
+phone: "+47 61 00 00 00"
+email: postmottak@fjellbygd.kommune.no
+web: www.fjellbygd.kommune.no
+org_number: "900 000 000"
+colour: "#1a3c6e"
+"""
+
+BODIES = [
+    # Plain paragraphs, one with a word long enough to be hyphenated at the margin.
+    "Vi viser til søknaden deres om tilskudd til kulturformål, og til samtalen vi hadde med "
+    "kommunens kulturkontor i forrige uke. Kommunestyret behandlet saken i sitt møte, og "
+    "vedtaket følger nedenfor. Tilskuddsforvaltningsretningslinjene gjelder for ordningen.\n\n"
+    "Søknaden er innvilget med kr 12 000, og beløpet utbetales når rapporten er mottatt.\n",
+    # Bold words, a link, a list and a hard line break: paragraphs of more than one span.
+    "Vedtaket er gjort med hjemmel i **forskrift om kulturmidler** § 4, og kan påklages. "
+    "Les mer på [kommunens nettsider](https://www.fjellbygd.kommune.no/klage) før dere "
+    "skriver klagen.\n\n"
+    "- Rapporten sendes innen 1. desember.\n"
+    "- Ubrukte midler betales tilbake.\n\n"
+    "Med vennlig hilsen  \nkulturkontoret\n",
+    # Text in North Sámi inside a Norwegian letter, and no-break spaces.
+    "Dere kan også lese vedtaket på samisk: [Mii leat dohkkehan ohcamuša ja "
+    "juolludan doarjaga kulturdoaimmaide]{lang=se}. Beløpet er kr\u00a012\u00a0000, og det "
+    "utbetales i løpet av januar måned neste år, når kommunen har mottatt rapporten.\n",
+]
+
+
+def _distinct(folder: Path, letterheads: list[Path], indices: list[int]) -> Path:
+    """Letter ``i`` has body ``i % 3`` and letterhead ``i // 3``: a fourth letter sets the
+    first one's words in the other letterhead's fonts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in indices:
+        write_yaml(
+            folder / f"brev-{index}.yaml",
+            {
+                "letterhead": str(letterheads[index // len(BODIES)]),
+                "date": "2024-05-02",
+                "reference": {"ours": f"24/0012{index}-1", "archive_code": "223"},
+                "recipient": {"name": f"Mottaker {index}", "address": ["Storgata 1", "2900 LOM"]},
+                "title": f"Tilskudd til kulturformål, sak {index}",
+                "body": BODIES[index % len(BODIES)],
+            },
+        )
+    return folder
+
+
+def _letterheads(folder: Path) -> list[Path]:
+    """The letterhead the letters share, and one of the same text in another typeface."""
+    folder.mkdir()
+    (folder / "logo.png").write_bytes((ROOT / "letters/logos/ks.png").read_bytes())
+    shared = folder / "fjellbygd.yaml"
+    shared.write_text(LETTERHEAD, encoding="utf-8")
+    serif = folder / "fjellbygd-serif.yaml"
+    fonts = {style: str(path) for style, path in SERIF.items()}
+    serif.write_text(LETTERHEAD + yaml.safe_dump({"fonts": fonts}), encoding="utf-8")
+    return [shared, serif]
+
+
+def test_distinct_letters_that_share_a_letterhead_are_the_letters_built_alone(
+    tmp_path: Path,
+) -> None:
+    # One process reads the letterhead once and keeps word widths from letter to letter (the
+    # words of a body, the title's words in bold); each letter built alone in a new process has
+    # nothing to reuse. The last letter sets the first one's words in other fonts.
+    letterheads = _letterheads(tmp_path / "brevhode")
+    indices = list(range(len(BODIES) + (1 if serif_available() else 0)))
+    folder = _distinct(tmp_path / "all", letterheads, indices)
+    together = _build(folder, tmp_path / "out", tmp_path / "cache")
+    assert len(together) == len(indices)
+    for index in indices:
+        folder = _distinct(tmp_path / f"alone-{index}", letterheads, [index])
+        [alone] = _build(folder, folder / "out", folder / "cache")
+        [same] = [path for path in together if path.name == alone.name]
+        assert f"Mottaker {index}" in page_texts(same)[0]
+        assert same.read_bytes() == alone.read_bytes(), f"{alone.name}: built together it differs"
+
+
+def test_a_letterhead_changed_between_letters_of_one_process_is_read_again(
+    tmp_path: Path,
+) -> None:
+    import letterpress
+    from letterpress.errors import LetterError
+
+    letterheads = _letterheads(tmp_path / "brevhode")
+    letterhead, logo = letterheads[0], tmp_path / "brevhode" / "logo.png"
+    [letter] = sorted(_distinct(tmp_path / "brev", letterheads, [1]).glob("*.yaml"))
+    first = letterpress.render(letterpress.load(letter))
+    assert "Fjellbygd kommune" in page_texts(first)[0]
+    letterhead.write_text(LETTERHEAD.replace("Fjellbygd kommune", "Dalbygd kommune"), "utf-8")
+    assert "Dalbygd kommune" in page_texts(letterpress.render(letterpress.load(letter)))[0]
+    logo.write_bytes(b"not an image any more")
+    with pytest.raises(LetterError) as caught:
+        letterpress.load(letter)
+    assert "logo.png is not a PNG or JPEG image" in str(caught.value)

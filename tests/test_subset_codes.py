@@ -1,5 +1,5 @@
 """Text runs get their character codes from a table when every character already has one
-(``fonts/embed.py``): the letters are byte for byte those ReportLab's own ``splitString`` paints,
+(``layout/painter.py``): the letters are byte for byte those ReportLab's own ``splitString`` paints,
 also with characters in a second subset, no-break spaces and hyphenated words."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from conftest import SEED, write_letter
 from reportlab.pdfbase.ttfonts import TTFont
 
 import letterpress
-from letterpress.fonts.embed import SubsetCachingFont
+from letterpress.layout import painter
 
 GREEK = "".join(chr(c) for c in range(0x03B1, 0x03CA) if c != 0x03C2)
 CYRILLIC = "".join(chr(c) for c in range(0x0430, 0x0450))
@@ -37,7 +37,12 @@ def test_letters_are_the_bytes_reportlab_paints(
 ) -> None:
     paths = letters(tmp_path)
     fast = [letterpress.render(letterpress.load(path)) for path in paths]
-    monkeypatch.setattr(SubsetCachingFont, "splitString", TTFont.splitString)
+
+    def reportlab_runs(codes: painter._Codes, font: TTFont, text: str) -> list[tuple[str, bytes]]:
+        return [(font.getSubsetInternalName(subset, codes.document), chunk)
+                for subset, chunk in font.splitString(text, codes.document)]
+
+    monkeypatch.setattr(painter._Codes, "runs", reportlab_runs)
     own = [letterpress.render(letterpress.load(path)) for path in paths]
     assert fast == own
     with pikepdf.open(io.BytesIO(fast[1])) as pdf:

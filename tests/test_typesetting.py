@@ -238,3 +238,86 @@ def test_attachments_numbered(tmp_path: Path) -> None:
     assert "2. Kvittering for gebyr" in text
     plain = page_texts(_render(tmp_path, attachments=["Situasjonskart"]))[-1]
     assert "1. Situasjonskart" not in plain and "Situasjonskart" in plain
+
+
+SPAN_WORDS = [
+    "kommunen", "vedtaket", "søknaden", "og", "i", "til", "samfunnsutviklingsavdelingen",
+    "Tilskuddsforvaltningsretningslinjene", "kr\u00a012\u00a0000", "e-post", "(se", "vedlegg)",
+    "https://www.fjordvik.kommune.no/tjenester/kultur/tilskudd", "ks@ks.no", "«sitat»,",
+    "\u00a0", "x" * 90, "Guovdageaidnu", "Álgoálbmogat", "2024-05-02", "—", "del\u00advis",
+]
+
+
+def test_lines_do_not_depend_on_how_text_is_divided_into_spans_of_one_style() -> None:
+    # A paragraph of one span is broken by a quicker path than one of several spans; the same
+    # text divided at spaces into spans of one style must give the very same lines, in every
+    # width, size, language and with or without hyphenation, long words and URLs included.
+    import random
+    from itertools import pairwise
+
+    from letterpress.body.blocks import Span
+    from letterpress.fonts import font_set
+    from letterpress.layout.text import break_lines
+
+    fonts = font_set(letterpress.load(LETTERS / "ks-storbynettverk-innspill.yaml").letterhead)
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(400):
+        text = "".join(
+            rng.choice(SPAN_WORDS) + rng.choice([" ", " ", "  ", "\t", " \u00a0 "])
+            for _ in range(rng.randint(2, 50))
+        )
+        spaces = [i + 1 for i, char in enumerate(text) if char == " "]
+        bounds = [0, *sorted(rng.sample(spaces, min(3, len(spaces)))), len(text)]
+        parts = [text[start:end] for start, end in pairwise(bounds)]
+        bold = rng.random() < 0.2
+        setting = (
+            fonts,
+            rng.choice([9.0, 11.0]),
+            rng.choice([20.0, 45.5, 80.0, 160.0]),
+            rng.choice(["nb_NO", "nn_NO", "se_NO"]),
+            rng.random() < 0.7,
+        )
+        one = break_lines((Span(text, bold),), *setting)
+        several = break_lines(tuple(Span(part, bold) for part in parts if part), *setting)
+        assert one == several, text
+        compared += 1
+    assert compared == 400
+
+
+def test_a_letter_with_more_characters_than_one_font_subset_holds_reads_back_whole(
+    tmp_path: Path,
+) -> None:
+    # A subset holds 256 codes; beyond them a font gets a second subset, whose texts are
+    # encoded by ReportLab's own splitString rather than the painter's one-step table.
+    letters = [
+        *map(chr, range(0xC0, 0x100)),  # Latin-1 letters
+        *map(chr, range(0x100, 0x17F)),  # Latin Extended-A (North Sámi, Czech, Polish ...)
+        *map(chr, range(0x391, 0x3A2)), *map(chr, range(0x3A3, 0x3AA)),  # Greek capitals
+        *map(chr, range(0x3B1, 0x3CA)),  # Greek small letters
+        *map(chr, range(0x410, 0x450)),  # Cyrillic
+    ]
+    letters = [char for char in letters if char not in "×÷"]
+    words_of = ["".join(letters[i : i + 12]) for i in range(0, len(letters), 12)]
+    body = "Navn i mange skrifter: " + " ".join(words_of) + ".\n"
+    pdf = _render(tmp_path, body=body)
+    text = "".join("".join(page_texts(pdf)).split())
+    for word in words_of:
+        assert word in text
+    regular = [font for font in _font_names(pdf) if font.endswith("+LiberationSans")]
+    assert len(regular) >= 2, regular  # the regular font in two subsets
+
+
+def _font_names(pdf: bytes) -> list[str]:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return sorted(
+            {
+                str(font.BaseFont)
+                for page in document.pages
+                for font in page.Resources.get("/Font", {}).values()
+            }
+        )

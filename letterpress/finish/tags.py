@@ -8,8 +8,11 @@ and the tab order, so assistive technology reads the letter in its logical order
 
 from __future__ import annotations
 
+import io
+import json
 import zlib
 from collections import defaultdict
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -19,25 +22,50 @@ from letterpress.layout.painter import Painted
 
 Mark = tuple[int, int]
 """Marked content: its page index and MCID (an annotation sorts after every MCID of its page)."""
-Kid = pikepdf.Object | Mark
-"""A structure element's kid: another element, an object reference, or marked content."""
+Kid = str | dict[str, Any] | Mark
+"""A structure element's kid: another element (its reference, ``"12 0 R"``), an object
+reference (an ``/OBJR`` dictionary), or marked content."""
+
+NOWHERE: Mark = (10**9, 0)
+"""Where an element without marked content sorts: after every page."""
 
 ATTRIBUTE_OWNERS = {"Scope": "/Table", "ListNumbering": "/List"}
 """Structure attributes written to the PDF, and the standard owner each belongs to."""
 
 
 def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
-    """Add the structure tree of ``painted`` to ``pdf`` (opened from ``painted.pdf``)."""
+    """Add the structure tree of ``painted`` to ``pdf`` (opened from ``painted.pdf``).
+
+    The elements are written in one qpdf JSON update (``update_from_qpdf_json``) rather than
+    one pikepdf object at a time: a letter has some sixty elements, and making each of them
+    through pikepdf's bindings took most of the time finishing spent on tagging. The objects
+    are the same either way; qpdf numbers them afresh when it saves.
+    """
     pages = list(pdf.pages)
+    page_refs = [_ref(page.obj) for page in pages]
     content = _content_by_node(painted)
     annotations = _link_annotations(pages, painted)
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    writer = _Writer(pdf, pages, content, annotations)
-    document = writer.element(painted.document.structure, root)
-    document.Lang = pikepdf.String(painted.document.language)
-    root.K = Array([document])
-    root.ParentTree = writer.parent_tree(len(pages))
-    root.ParentTreeNextKey = writer.next_key
+    writer = _Writer(page_refs, content, annotations, first=root.objgen[0] + 1)
+    document = writer.element(painted.document.structure, _ref(root))
+    writer.objects[f"obj:{document}"]["value"]["/Lang"] = _text(painted.document.language)
+    parent_tree = writer.parent_tree(len(pages))
+    writer.objects[f"obj:{_ref(root)}"] = {
+        "value": {
+            "/Type": "/StructTreeRoot",
+            "/K": [document],
+            "/ParentTree": parent_tree,
+            "/ParentTreeNextKey": writer.next_key,
+        }
+    }
+    header = {
+        "jsonversion": 2,
+        "pushedinheritedpageresources": False,
+        "calledgetallpages": False,
+        "maxobjectid": writer.next_id - 1,
+    }
+    update = json.dumps({"qpdf": [header, writer.objects]}, ensure_ascii=False)
+    pdf.update_from_qpdf_json(io.BytesIO(update.encode("utf-8")))
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
     for index, page in enumerate(pages):
@@ -47,6 +75,18 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
             # that build the structure per page (pdfium in Chrome and Edge, pdf.js in Firefox)
             # cannot tell which elements the page's marked content belongs to.
             page.obj.StructParents = index
+
+
+def _ref(obj: pikepdf.Object) -> str:
+    """An indirect object's reference as qpdf JSON writes it: ``"12 0 R"``."""
+    number, generation = obj.objgen
+    return f"{number} {generation} R"
+
+
+def _text(value: str) -> str:
+    """A text string in qpdf JSON: encoded as ``pikepdf.String`` encodes it (PDFDocEncoding
+    where it can, else UTF-16)."""
+    return "u:" + value
 
 
 def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:
@@ -71,48 +111,58 @@ def _link_annotations(
 
 
 class _Writer:
+    """The structure elements as qpdf JSON objects (``"obj:N 0 R": {"value": ...}``)."""
+
     def __init__(
         self,
-        pdf: pikepdf.Pdf,
-        pages: list[pikepdf.Page],
+        pages: list[str],
         content: dict[int, list[Mark]],
         annotations: dict[int, list[tuple[int, pikepdf.Object]]],
+        first: int,
     ) -> None:
-        self.pdf = pdf
         self.pages = pages
         self.content = content
         self.annotations = annotations
-        self.by_mcid: dict[int, dict[int, pikepdf.Object]] = defaultdict(dict)
-        self.object_refs: list[pikepdf.Object] = []
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.next_id = first
+        self.by_mcid: dict[int, dict[int, str]] = defaultdict(dict)
+        self.object_refs: list[str] = []
         self.next_key = len(pages)
 
-    def element(self, node: Node, parent: pikepdf.Object) -> pikepdf.Object:
-        elem: pikepdf.Object = self.pdf.make_indirect(Dictionary(S=Name("/" + node.role), P=parent))
+    def new_object(self, value: Any) -> str:
+        ref = f"{self.next_id} 0 R"
+        self.next_id += 1
+        self.objects[f"obj:{ref}"] = {"value": value}
+        return ref
+
+    def element(self, node: Node, parent: str) -> str:
+        elem: dict[str, Any] = {"/S": "/" + node.role, "/P": parent}
+        ref = self.new_object(elem)
         if node.alt:
-            elem.Alt = pikepdf.String(node.alt)
+            elem["/Alt"] = _text(node.alt)
         if node.lang:
-            elem.Lang = pikepdf.String(node.lang)
+            elem["/Lang"] = _text(node.lang)
         attributes = _attributes(node)
         if attributes is not None:
-            elem.A = attributes
-        kids = self._kids(node, elem)
+            elem["/A"] = attributes
+        kids = self._kids(node, ref)
         if kids:
             page = kids[0][0][0]
             if page < len(self.pages):
-                elem.Pg = self.pages[page].obj
-            elem.K = Array([self._kid(kid, page) for _, kid in kids])
-        return elem
+                elem["/Pg"] = self.pages[page]
+            elem["/K"] = [self._kid(kid, page) for _, kid in kids]
+        return ref
 
-    def _kid(self, kid: Kid, page: int) -> pikepdf.Object | int:
+    def _kid(self, kid: Kid, page: int) -> Any:
         """A kid as written: marked content on the element's own page is just its MCID."""
         if not isinstance(kid, tuple):
             return kid
         kid_page, mcid = kid
         if kid_page == page:
             return mcid
-        return Dictionary(Type=Name.MCR, Pg=self.pages[kid_page].obj, MCID=mcid)
+        return {"/Type": "/MCR", "/Pg": self.pages[kid_page], "/MCID": mcid}
 
-    def _kids(self, node: Node, elem: pikepdf.Object) -> list[tuple[Mark, Kid]]:
+    def _kids(self, node: Node, elem: str) -> list[tuple[Mark, Kid]]:
         kids: list[tuple[Mark, Kid]] = []
         own = self.content.get(id(node), [])
         for page, mcid in own:
@@ -125,7 +175,7 @@ class _Writer:
                 annotation.Contents = pikepdf.String(_link_target(annotation))
             self.object_refs.append(elem)
             self.next_key += 1
-            objr = Dictionary(Type=Name.OBJR, Obj=annotation, Pg=self.pages[page].obj)
+            objr = {"/Type": "/OBJR", "/Obj": _ref(annotation), "/Pg": self.pages[page]}
             kids.append(((page, 10**9), objr))
         for child in node.children:
             child_elem = self.element(child, elem)
@@ -139,21 +189,20 @@ class _Writer:
         own = self.content.get(id(node))
         if own:
             return own[0]
-        firsts = [self._first(child) for child in node.children]
-        firsts = [f for f in firsts if f != (10**9, 0)]
-        return min(firsts, default=(10**9, 0))
+        if not node.children:
+            return NOWHERE
+        return min(map(self._first, node.children))
 
-    def parent_tree(self, page_count: int) -> pikepdf.Object:
-        nums = Array()
+    def parent_tree(self, page_count: int) -> str:
+        nums: list[Any] = []
         for page in range(page_count):
             marks = self.by_mcid.get(page, {})
             nums.append(page)
-            nums.append(self.pdf.make_indirect(Array([marks[m] for m in sorted(marks)])))
+            nums.append(self.new_object([marks[m] for m in sorted(marks)]))
         for offset, elem in enumerate(self.object_refs):
             nums.append(page_count + offset)
             nums.append(elem)
-        tree: pikepdf.Object = self.pdf.make_indirect(Dictionary(Nums=nums))
-        return tree
+        return self.new_object({"/Nums": nums})
 
 
 def _link_target(annotation: pikepdf.Object) -> str:
@@ -162,16 +211,18 @@ def _link_target(annotation: pikepdf.Object) -> str:
     return uri.removeprefix("mailto:") or "link"
 
 
-def _attributes(node: Node) -> pikepdf.Object | None:
+def _attributes(node: Node) -> dict[str, str] | list[dict[str, str]] | None:
+    if not node.attributes:
+        return None
     written = {k: v for k, v in node.attributes.items() if k in ATTRIBUTE_OWNERS}
     if not written:
         return None
-    owners: dict[str, Dictionary] = {}
+    owners: dict[str, dict[str, str]] = {}
     for key, value in written.items():
         owner = ATTRIBUTE_OWNERS[key]
-        owners.setdefault(owner, Dictionary(O=Name(owner)))["/" + key] = Name("/" + value)
+        owners.setdefault(owner, {"/O": owner})["/" + key] = "/" + value
     values = list(owners.values())
-    return values[0] if len(values) == 1 else Array(values)
+    return values[0] if len(values) == 1 else values
 
 
 def tag_appended_pages(pdf: pikepdf.Pdf, first: int, attachments: list[tuple[str, int]]) -> None:

@@ -91,24 +91,6 @@ class SubsetCachingFont(TTFont):
         font._made = OrderedDict()
         return font
 
-    def splitString(  # ReportLab's name; the painter calls it for every run of text
-        self, text: str | bytes, doc: Any, encoding: str = "utf-8"
-    ) -> list[tuple[int, bytes]]:
-        """ReportLab's ``splitString``, answered from a table when every character of ``text``
-        already has its code in the first subset: nearly every call, since the painter reserves
-        a letter's characters before it draws (``reserve_codes``). Anything else (a character
-        without a code yet, a second subset) is left to ReportLab, which assigns codes."""
-        state: Any = self.state.get(doc)  # ReportLab's TTFont.State
-        if state is not None and text and isinstance(text, str):
-            table: _FirstSubset | None = getattr(state, "first_subset", None)
-            if table is None or table.size != len(state.assignments):
-                table = state.first_subset = _FirstSubset(state.assignments)
-            codes = text.translate(table)
-            if _NO_CODE not in codes:
-                return [(0, codes.encode("latin-1"))]
-        found: list[tuple[int, bytes]] = super().splitString(text, doc, encoding)
-        return found
-
     def addObjects(self, doc: Any) -> None:  # ReportLab calls it by this name
         """ReportLab's ``TTFont.addObjects``, with each subset's content made once."""
         readable = self._asciiReadable  # type: ignore[attr-defined]  # set by TTFont.__init__
@@ -177,25 +159,6 @@ class SubsetCachingFont(TTFont):
             }
         )
         return doc.Reference(descriptor, "fontDescriptor:" + base_name)
-
-
-_NO_CODE = "\uffff"
-"""What ``_FirstSubset`` gives a character that has no code in the first subset (a noncharacter
-that text never holds unless it also lacks a code)."""
-
-
-class _FirstSubset(dict[int, int]):
-    """``str.translate`` table: each character with its code in a document's first subset."""
-
-    def __init__(self, assignments: dict[int, int]) -> None:
-        super().__init__((char, code) for char, code in assignments.items() if code < 256)
-        if 0x20 in assignments and assignments[0x20] < 256:
-            self[0xA0] = assignments[0x20]  # ReportLab draws a no-break space as a space
-        self.size = len(assignments)
-        """How many characters had codes when the table was made; more means make it again."""
-
-    def __missing__(self, char: int) -> int:
-        return ord(_NO_CODE)
 
 
 def _flate(compressed: bytes) -> Any:

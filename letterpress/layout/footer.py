@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from letterpress import geometry as g
 from letterpress.body.blocks import Span
+from letterpress.fonts import FontSet
 from letterpress.labels import LABEL_SEPARATOR, labels
 from letterpress.layout.context import GREY, Context, leading
 from letterpress.layout.page import Item, Line, Node, Text
@@ -72,7 +75,8 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     if not columns:
         return items
     size = g.FOOTER_FONT_SIZE
-    texts, widths = _fit_columns(ctx, [_entries(label, lines) for label, lines in columns], size)
+    entries = tuple(tuple(_entries(label, lines)) for label, lines in columns)
+    texts, widths = _fit_columns(ctx.fonts, entries, size)
     section = root.add("Div", attributes={"letterpress": "footer"})
     x = g.LEFT
     for lines, width in zip(texts, widths, strict=True):
@@ -85,7 +89,7 @@ def footer_items(letterhead: Letterhead, ctx: Context, root: Node) -> list[Item]
     return items
 
 
-def _column_spans(lines: list[FooterLine]) -> tuple[Span, ...]:
+def _column_spans(lines: Sequence[FooterLine]) -> tuple[Span, ...]:
     """A column as one run of text with hard breaks, so the lines read as separate words."""
     spans: list[Span] = []
     for line in lines:
@@ -125,13 +129,16 @@ def _entries(label: str, lines: list[FooterLine]) -> list[_Entry]:
     return entries
 
 
+@lru_cache(maxsize=32)
 def _fit_columns(
-    ctx: Context, columns: list[list[_Entry]], size: float
-) -> tuple[list[list[FooterLine]], list[float]]:
+    fonts: FontSet, columns: tuple[tuple[_Entry, ...], ...], size: float
+) -> tuple[tuple[tuple[FooterLine, ...], ...], tuple[float, ...]]:
     """The lines of each column and its width. Columns as wide as their longest line when they
     fit beside each other; otherwise the entry whose split narrows the footer most is split,
     one at a time, never giving a column more than ``g.FOOTER_MAX_LINES`` lines; what still
-    does not fit is narrowed in proportion and wraps."""
+    does not fit is narrowed in proportion and wraps.
+
+    Cached: every letter with one letterhead (and label language) has the same footer."""
     split = [[False] * len(column) for column in columns]
 
     def lines(index: int) -> list[FooterLine]:
@@ -139,7 +146,7 @@ def _fit_columns(
         return [line for entry, apart in chosen for line in _form(entry, apart)]
 
     def width(index: int) -> float:
-        return max(_line_width(ctx, line, size) for line in lines(index)) + FOOTER_GUTTER
+        return max(_line_width(fonts, line, size) for line in lines(index)) + FOOTER_GUTTER
 
     widths = [width(i) for i in range(len(columns))]
     while sum(widths) > g.TEXT_WIDTH:
@@ -158,15 +165,16 @@ def _fit_columns(
         _, index, number = best
         split[index][number] = True
         widths[index] = width(index)
-    return [lines(i) for i in range(len(columns))], _spread(widths)
+    return tuple(tuple(lines(i)) for i in range(len(columns))), tuple(_spread(widths))
 
 
 def _form(entry: _Entry, apart: bool) -> tuple[FooterLine, ...]:
     return entry.parts if apart else (entry.whole,)
 
 
-def _line_width(ctx: Context, line: FooterLine, size: float) -> float:
-    return sum(ctx.width(span.text, size, bold=span.bold) for span in line)
+def _line_width(fonts: FontSet, line: FooterLine, size: float) -> float:
+    """Width in mm, measured as ``Context.width`` measures."""
+    return sum(fonts.width(span.text, fonts.name(span.bold), size) / g.MM for span in line)
 
 
 def _spread(natural: list[float]) -> list[float]:

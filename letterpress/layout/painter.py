@@ -67,8 +67,9 @@ def paint(document: Document) -> Painted:
     # Codes by character, not by first use: letters with the same characters share subsets.
     reserve_codes(canvas._doc, _texts(document))  # type: ignore[attr-defined]
     painted = Painted(b"", document)
+    codes = _Codes(canvas._doc)  # type: ignore[attr-defined]
     for page in document.pages:
-        marks, links, images = _paint_page(canvas, page)
+        marks, links, images = _paint_page(canvas, page, codes)
         painted.marks.append(marks)
         painted.links.append(links)
         painted.images.append(images)
@@ -79,11 +80,15 @@ def paint(document: Document) -> Painted:
 
 
 def _texts(document: Document) -> Iterator[tuple[str, str]]:
-    """The text each font draws; an inserted hyphen is drawn as "-" (see ``_draw_texts``)."""
+    """The text each font draws, all of it at once; an inserted hyphen is drawn as "-" (see
+    ``_draw_texts``)."""
+    by_font: dict[str, list[str]] = {}
     for page in document.pages:
         for item in page.items:
             if isinstance(item, Text):
-                yield item.font, item.text.replace(SOFT_HYPHEN, "-")
+                by_font.setdefault(item.font, []).append(item.text)
+    for font, texts in by_font.items():
+        yield font, "".join(texts).replace(SOFT_HYPHEN, "-")
 
 
 def _first_font(document: Document) -> str:
@@ -94,7 +99,9 @@ def _first_font(document: Document) -> str:
     raise ValueError("a letter without text cannot be painted")
 
 
-def _paint_page(canvas: Canvas, page: Page) -> tuple[list[Node], list[Node], set[str]]:
+def _paint_page(
+    canvas: Canvas, page: Page, codes: _Codes
+) -> tuple[list[Node], list[Node], set[str]]:
     marks: list[Node] = []
     links: list[Node] = []
     images: set[str] = set()
@@ -105,7 +112,7 @@ def _paint_page(canvas: Canvas, page: Page) -> tuple[list[Node], list[Node], set
         if isinstance(item, Text):
             end = _text_run_end(items, index)
             _open(canvas, item.node, marks)
-            _draw_texts(canvas, items[index:end])
+            _draw_texts(canvas, items[index:end], codes)
             canvas.addLiteral("EMC")
             index = end
             continue
@@ -150,11 +157,62 @@ def _y(mm: float) -> float:
     return (g.PAGE_HEIGHT - mm) * g.MM
 
 
-def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
+class _Codes:
+    """The bytes that show a text in one document's font subsets.
+
+    ReportLab's ``splitString`` finds each character's code in a Python loop, character by
+    character, which was a third of painting. Once ``reserve_codes`` has given every
+    character of the letter its code, a text whose characters all sit in a font's first
+    subset is encoded by one ``str.translate`` with the same codes; anything else (a
+    character without a code yet, or in a later subset) goes to ``splitString`` as before.
+    """
+
+    def __init__(self, document: object) -> None:
+        self.document = document
+        self.tables: dict[str, tuple[frozenset[str], dict[int, int]]] = {}
+        self.fonts: dict[str, TTFont] = {}
+        self.names: dict[str, str] = {}
+        """Each font's first subset's name in the document, once it has been used."""
+
+    def font(self, name: str) -> TTFont:
+        """The registered font called ``name``, looked up once per document."""
+        found = self.fonts.get(name)
+        if found is None:
+            registered = pdfmetrics.getFont(name)
+            assert isinstance(registered, TTFont)  # letterpress registers TrueType fonts only
+            found = self.fonts[name] = registered
+        return found
+
+    def runs(self, font: TTFont, text: str) -> list[tuple[str, bytes]]:
+        """(subset font name, bytes) for each run of ``text`` in one subset."""
+        table = self.tables.get(font.fontName) or self._table(font)
+        if text and table[0].issuperset(text):
+            name = self.names.get(font.fontName)
+            if name is None:
+                # The first use names the subset in the document (and orders its fonts);
+                # later uses get the same name.
+                name = self.names[font.fontName] = font.getSubsetInternalName(0, self.document)
+            return [(name, text.translate(table[1]).encode("latin-1"))]
+        return [
+            (font.getSubsetInternalName(subset, self.document), chunk)
+            for subset, chunk in font.splitString(text, self.document)
+        ]
+
+    def _table(self, font: TTFont) -> tuple[frozenset[str], dict[int, int]]:
+        font.splitString("", self.document)  # makes the font's state in the document
+        assignments = font.state[self.document].assignments  # type: ignore[attr-defined]
+        codes = {char: code for char, code in assignments.items() if code < 256}
+        if 32 in codes:
+            codes[0xA0] = codes[32]  # splitString shows a no-break space as a space
+        table = (frozenset(map(chr, codes)), codes)
+        self.tables[font.fontName] = table
+        return table
+
+
+def _draw_texts(canvas: Canvas, texts: list[Item], codes: _Codes) -> None:
     """One BT … ET block for a run of texts, written the way ReportLab's own documentation
     shows for TrueType fonts (``splitString`` and ``getSubsetInternalName``): ReportLab's text
     object does the same with a great deal more bookkeeping per run."""
-    document = canvas._doc  # type: ignore[attr-defined]  # what splitString is documented to take
     operators = ["BT"]
     current_font, colour = None, None
     for item in texts:
@@ -163,32 +221,31 @@ def _draw_texts(canvas: Canvas, texts: list[Item]) -> None:
             colour = item.colour
             operators.append(f"{fp_str(*colour)} rg")
         operators.append(f"1 0 0 1 {fp_str(item.x * g.MM, _y(item.y))} Tm")
-        font = pdfmetrics.getFont(item.font)
-        assert isinstance(font, TTFont)  # letterpress registers TrueType fonts only
+        font = codes.font(item.font)
+        if SOFT_HYPHEN not in item.text:
+            current_font = _show(operators, codes.runs(font, item.text), item.size, current_font)
+            continue
         for index, part in enumerate(item.text.split(SOFT_HYPHEN)):
             if index:
                 # A hyphen that hyphenation inserted reads as a soft hyphen, so the word it
                 # splits reads whole; a hyphen that is part of the text stays a hyphen.
                 operators.append(f"/Span <</ActualText {SOFT_HYPHEN_TEXT}>> BDC")
-                current_font = _show(operators, font, "-", item.size, current_font, document)
+                current_font = _show(operators, codes.runs(font, "-"), item.size, current_font)
                 operators.append("EMC")
             if part:
-                current_font = _show(operators, font, part, item.size, current_font, document)
+                current_font = _show(operators, codes.runs(font, part), item.size, current_font)
     operators.append("ET")
     canvas.addLiteral("\n".join(operators))
 
 
 def _show(
     operators: list[str],
-    font: TTFont,
-    text: str,
+    runs: list[tuple[str, bytes]],
     size: float,
     current_font: tuple[str, float] | None,
-    document: object,
 ) -> tuple[str, float] | None:
-    """Append the operators that show ``text``; returns the font and size now selected."""
-    for subset, chunk in font.splitString(text, document):
-        name = font.getSubsetInternalName(subset, document)
+    """Append the operators that show ``runs``; returns the font and size now selected."""
+    for name, chunk in runs:
         if (name, size) != current_font:
             current_font = (name, size)
             operators.append(f"{name} {fp_str(size)} Tf")

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 from letterpress.body.blocks import Span
 from letterpress.fonts import FontSet
@@ -63,8 +65,9 @@ class TextLine:
         return "".join(f.text for f in self.fragments)
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
+    # A tuple, not a dataclass: a paragraph makes one per word, and a tuple is made in a
+    # fraction of the time a frozen dataclass takes.
     text: str
     font: str
     href: str | None
@@ -104,21 +107,95 @@ class _LineBreaker:
         self.current: list[_Piece] = []
         self.used = 0.0
         self.pending_space: _Piece | None = None
+        self.widths = _widths(size)
 
     def width(self, piece: _Piece) -> float:
-        return self.fonts.width(_drawn(piece.text), piece.font, self.size)
+        key = piece[:2]  # (text, font)
+        found = self.widths.get(key)
+        if found is None:
+            found = self.widths[key] = self.fonts.width(_drawn(piece.text), piece.font, self.size)
+        return found
 
     def run(self, spans: tuple[Span, ...]) -> list[TextLine]:
-        for box in _boxes(spans, self.fonts, self.language):
-            if box == "break":
-                self.flush(force=True, end=WORD_SPACE)
-            elif box == "space":
-                if self.current:
-                    self.pending_space = _Piece(" ", self.current[-1].font, None)
-            elif isinstance(box, list):
-                self.place(box)
+        if len(spans) == 1 and _plain(spans[0]):
+            self.run_plain(spans[0])
+        else:
+            self.run_spans(spans)
         self.flush(force=False)
         return self.lines or [TextLine()]
+
+    def run_plain(self, span: Span) -> None:
+        """``run_spans`` for the usual paragraph, one span of words in one font without a
+        link or language: the words that fit are added up as numbers, and only a word that
+        does not fit goes through ``place`` (hyphenation, carrying over), with the line so
+        far as one piece of its joined text, which ``place`` and ``make_line`` treat exactly
+        as the words and spaces it joins."""
+        font = self.fonts.name(span.bold, span.italic)
+        limit, widths, measure = self.limit, self.widths, self.width
+        space_piece = _Piece(" ", font, None)
+        space = measure(space_piece)
+        words: list[str] = []
+        used = 0.0
+        # Text between spaces, as ``_boxes`` finds it; a part that is all white space (a lone
+        # no-break space) is a space there too.
+        for word in _SPACES.split(span.text)[0::2]:
+            if not word or word.isspace():
+                continue
+            width = widths.get((word, font)) or measure(_Piece(word, font, None))
+            if words:
+                if used + space + width <= limit:
+                    words.append(word)
+                    used = used + space + width
+                    continue
+            elif used + width <= limit:
+                words.append(word)
+                used = used + width
+                continue
+            self.current = [_Piece(" ".join(words), font, None, self.language)] if words else []
+            self.used = used
+            self.pending_space = space_piece if words else None
+            self.place([_Piece(word, font, None, self.language)])
+            words = ["".join(piece.text for piece in self.current)] if self.current else []
+            used = self.used
+        if words:
+            self.current = [_Piece(" ".join(words), font, None, self.language)]
+            self.used = used
+
+    def run_spans(self, spans: tuple[Span, ...]) -> None:
+        limit, current, widths, measure = self.limit, self.current, self.widths, self.width
+        for box in _boxes(spans, self.fonts, self.language):
+            if isinstance(box, str):
+                if box == "break":
+                    self.flush(force=True, end=WORD_SPACE)
+                    current = self.current
+                elif current:  # a space
+                    self.pending_space = _Piece(" ", current[-1].font, None)
+            elif len(box) == 1:
+                # The usual word, one piece in one font: placed here when it fits, without
+                # the calls ``place`` makes for words it must hyphenate or carry over.
+                piece = box[0]
+                pending = self.pending_space
+                # Widths looked up inline (``self.width`` when not yet known): two a word.
+                space = 0.0
+                if pending is not None and current:
+                    space = widths.get(pending[:2]) or measure(pending)
+                used = self.used + space
+                piece_width = widths.get(piece[:2]) or measure(piece)
+                if used + piece_width > limit:
+                    self.place(box)
+                    current = self.current
+                    continue
+                if pending is not None and current:
+                    if piece.href is not None or piece.lang is not None:
+                        pending = _space_between(pending, current[-1], piece)
+                    current.append(pending)
+                    self.used = used
+                self.pending_space = None
+                current.append(piece)
+                self.used += piece_width
+            else:
+                self.place(box)
+                current = self.current
 
     def place(self, box: list[_Piece]) -> None:
         while box:
@@ -163,12 +240,17 @@ class _LineBreaker:
     def make_line(self, pieces: list[_Piece], end: str = "") -> TextLine:
         fragments = []
         x = 0.0
-        for piece in _join(pieces):
-            width = self.width(piece)
-            fragments.append(Fragment(x, piece.text, piece.font, width, piece.href, piece.lang))
+        runs = _join(pieces)
+        last = len(runs) - 1
+        for index, piece in enumerate(runs):
+            # A joined run is seldom measured twice: measured directly, not kept.
+            width = self.fonts.width(_drawn(piece.text), piece.font, self.size)
+            text = piece.text
+            if index == last and end and not text.endswith((WORD_SPACE, SOFT_HYPHEN)):
+                text += WORD_SPACE  # read, not measured: see ``with_word_space``
+            fragments.append(Fragment(x, text, piece.font, width, piece.href, piece.lang))
             x += width
-        line = TextLine(tuple(fragments), x)
-        return with_word_space(line) if end else line
+        return TextLine(tuple(fragments), x)
 
     def split(self, box: list[_Piece], room: float) -> tuple[list[_Piece], list[_Piece]]:
         """Hyphenate a one-piece word so its head (with a hyphen) fits into ``room``."""
@@ -183,9 +265,9 @@ class _LineBreaker:
             cut = len(lead) + position
             head_text = piece.text[:cut]
             hyphen = "" if head_text.endswith("-") else SOFT_HYPHEN
-            head = replace(piece, text=head_text + hyphen)
+            head = piece._replace(text=head_text + hyphen)
             if self.width(head) <= room:
-                return [head], [replace(piece, text=piece.text[cut:])]
+                return [head], [piece._replace(text=piece.text[cut:])]
         return [], box
 
     def force_split(self, box: list[_Piece]) -> tuple[list[_Piece], list[_Piece]]:
@@ -202,8 +284,8 @@ class _LineBreaker:
             if cut == 0 and not head:
                 cut = 1
             if cut:
-                head.append(replace(piece, text=piece.text[:cut]))
-            rest = [replace(piece, text=piece.text[cut:])] if piece.text[cut:] else []
+                head.append(piece._replace(text=piece.text[:cut]))
+            rest = [piece._replace(text=piece.text[cut:])] if piece.text[cut:] else []
             return head, rest + box[index + 1 :]
         return head, []
 
@@ -221,6 +303,28 @@ class _LineBreaker:
             return self.fonts.width(rest, piece.font, self.size) <= self.limit
 
         return _address_break(piece.text, fits, fits_line) or fits
+
+
+_WIDTHS: dict[float, dict[tuple[str, str], float]] = {}
+MEASURED_WORDS = 20_000
+"""Words whose widths are kept per font size; past this, the table starts afresh."""
+
+
+def _widths(size: float) -> dict[tuple[str, str], float]:
+    """The widths of words (text, font) set in ``size`` pt measured so far in this process.
+
+    Most words of a letter were measured in earlier letters; a dictionary look-up is several
+    times quicker than asking the font. A width depends only on the text, the font (whose
+    name carries a digest of its file) and the size, so the table never changes a letter.
+    """
+    table = _WIDTHS.get(size)
+    if table is None or len(table) > MEASURED_WORDS:
+        table = _WIDTHS[size] = {}
+    return table
+
+
+def _plain(span: Span) -> bool:
+    return span.href is None and span.lang is None and not span.is_break
 
 
 def _address_break(text: str, fits: int, fits_line: Callable[[str], bool]) -> int:
@@ -251,7 +355,7 @@ def _space_between(space: _Piece, before: _Piece, after: _Piece) -> _Piece:
     """A word space inside a link or a language span belongs to it, so the words on either
     side are read together and the space between them is read with them."""
     if (before.href, before.lang) == (after.href, after.lang) != (space.href, space.lang):
-        return replace(space, href=before.href, lang=before.lang)
+        return space._replace(href=before.href, lang=before.lang)
     return space  # the usual case, a space between plain words, needs no new piece
 
 
@@ -300,6 +404,9 @@ def _boxes(spans: tuple[Span, ...], fonts: FontSet, language: str) -> list[list[
 def _join(pieces: list[_Piece]) -> list[_Piece]:
     """Runs of pieces in one font, link and language as one piece each (the first piece's,
     with the run's text), the text of each run joined once."""
+    if len(set(map(_RUN_KEY, pieces))) <= 1:
+        # The usual line: one font, no link or language span; joined without a Python loop.
+        return [pieces[0]._replace(text="".join(map(_TEXT, pieces)))] if pieces else []
     joined: list[_Piece] = []
     run: list[_Piece] = []
     for piece in pieces:
@@ -312,7 +419,12 @@ def _join(pieces: list[_Piece]) -> list[_Piece]:
     return joined
 
 
+_RUN_KEY = itemgetter(1, 2, 4)
+"""A piece's font, link and language (``_Piece`` fields), which make a run."""
+_TEXT = itemgetter(0)
+
+
 def _joined(run: list[_Piece]) -> _Piece:
     if len(run) == 1:
         return run[0]
-    return replace(run[0], text="".join(piece.text for piece in run))
+    return run[0]._replace(text="".join(piece.text for piece in run))

@@ -151,6 +151,13 @@ class _LineBreaker:
                 words.append(word)
                 used = used + width
                 continue
+            if words and width <= limit and not self.may_hyphenate(word, used):
+                # The usual line end: the word goes whole to the next line. ``place`` would
+                # end the line as one piece and start the next with the word; done directly.
+                self.lines.append(self.plain_line(" ".join(words), font, WORD_SPACE))
+                words = [word]
+                used = width
+                continue
             self.current = [_Piece(" ".join(words), font, None, self.language)] if words else []
             self.used = used
             self.pending_space = space_piece if words else None
@@ -160,6 +167,20 @@ class _LineBreaker:
         if words:
             self.current = [_Piece(" ".join(words), font, None, self.language)]
             self.used = used
+
+    def may_hyphenate(self, word: str, used: float) -> bool:
+        """Whether ``split`` might hyphenate ``word`` at the end of a line filled to ``used``."""
+        if not self.hyphenate or used >= WELL_FILLED * self.limit:
+            return False
+        match = _WORD.match(word)
+        return match is not None and MIN_HYPHENATED <= len(match.group(2)) <= MAX_HYPHENATED
+
+    def plain_line(self, text: str, font: str, end: str) -> TextLine:
+        """``make_line`` of one piece of ``text`` in ``font`` without a link or language."""
+        width = self.fonts.width(_drawn(text), font, self.size)
+        if end and not text.endswith((WORD_SPACE, SOFT_HYPHEN)):
+            text += end
+        return TextLine((Fragment(0.0, text, font, width),), 0.0 + width)
 
     def run_spans(self, spans: tuple[Span, ...]) -> None:
         limit, current, widths, measure = self.limit, self.current, self.widths, self.width

@@ -122,3 +122,21 @@ def test_the_check_measures_a_line_as_the_pdf_sets_it(style: str) -> None:
     assert advances(font).width(text, 10) == pytest.approx(
         stringWidth(text, register_font(font), 10), abs=1e-6
     )
+
+
+@pytest.mark.parametrize("style", ["Regular", "BoldItalic"])
+def test_the_check_knows_each_character_as_the_pdf_font_does(style: str) -> None:
+    # Character by character: the characters the font's own tables map (read in whole
+    # segments and runs of metrics) are those ReportLab embeds, each as wide.
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    from letterpress.fonts import bundled_font_dir, register_font
+    from letterpress.fonts.metrics import advances
+
+    font = bundled_font_dir() / f"LiberationSans-{style}.ttf"
+    face = getFont(register_font(font)).face
+    mapped = {char for char, glyph in face.charToGlyph.items() if glyph and char < 0xFFFF}
+    read = advances(font).per_char
+    assert set(read) - {0xA0} == mapped - {0xA0}
+    assert len(mapped) > 2000
+    assert all(read[char] == pytest.approx(face.charWidths[char], abs=1e-9) for char in mapped)

@@ -59,10 +59,7 @@ def _read(tables: dict[bytes, bytes]) -> Advances:
     (long_metrics,) = struct.unpack_from(">H", tables[b"hhea"], 34)
     hmtx = tables[b"hmtx"]
     scale = 1000 / units_per_em
-    glyph_advances = [
-        struct.unpack_from(">H", hmtx, 4 * min(glyph, long_metrics - 1))[0] * scale
-        for glyph in range(glyph_count)
-    ]
+    glyph_advances = _glyph_advances(hmtx, glyph_count, long_metrics, scale)
     widths = {
         char: glyph_advances[glyph]
         for char, glyph in _char_to_glyph(tables[b"cmap"]).items()
@@ -73,6 +70,23 @@ def _read(tables: dict[bytes, bytes]) -> Advances:
     elif 0xA0 in widths:
         widths[0x20] = widths[0xA0]
     return Advances(MappingProxyType(widths), glyph_advances[0])
+
+
+def _glyph_advances(hmtx: bytes, glyph_count: int, long_metrics: int, scale: float) -> list[float]:
+    """The advance of every glyph: its own ``hmtx`` entry, or for a glyph past the long metrics
+    the last one's (the TrueType rule). The entries are read in one call, not one by one."""
+    if long_metrics < 1:  # a broken table: read as the rule says, and fail where it fails
+        return [
+            struct.unpack_from(">H", hmtx, 4 * min(glyph, long_metrics - 1))[0] * scale
+            for glyph in range(glyph_count)
+        ]
+    known = min(glyph_count, long_metrics)
+    # Each long metric is an advance and a left side bearing; only the advances are kept.
+    advances = struct.unpack_from(f">{2 * known}H", hmtx)[0::2]
+    result = [advance * scale for advance in advances]
+    if glyph_count > known:
+        result += [advances[-1] * scale] * (glyph_count - known)
+    return result
 
 
 def _char_to_glyph(cmap: bytes) -> dict[int, int]:
@@ -104,15 +118,14 @@ def _format_4(cmap: bytes, start: int) -> dict[int, int]:
     for i, (first, last, delta, range_offset) in enumerate(
         zip(starts, ends, deltas, range_offsets, strict=True)
     ):
-        for char in range(first, min(last, 0xFFFE) + 1):
-            if range_offset == 0:
-                glyph = (char + delta) & 0xFFFF
-            else:
-                where = range_at + 2 * i + range_offset + 2 * (char - first)
-                (glyph,) = struct.unpack_from(">H", cmap, where)
-                glyph = (glyph + delta) & 0xFFFF if glyph else 0
-            if glyph:
-                glyphs[char] = glyph
+        chars = range(first, min(last, 0xFFFE) + 1)
+        if range_offset == 0:  # most segments: a glyph is the character plus the delta
+            found = [(char + delta) & 0xFFFF for char in chars]
+        else:  # the segment's glyphs stand in the glyph index array, read in one call
+            where = range_at + 2 * i + range_offset
+            stored = struct.unpack_from(f">{len(chars)}H", cmap, where)
+            found = [(glyph + delta) & 0xFFFF if glyph else 0 for glyph in stored]
+        glyphs.update((char, glyph) for char, glyph in zip(chars, found, strict=True) if glyph)
     return glyphs
 
 

@@ -114,3 +114,34 @@ def test_a_font_over_the_size_limit_is_refused_before_reading(tmp_path: Path, ca
         f"{head}:{line_of(head, 'regular:')}: fonts.regular: {tmp_path / 'skrift.ttf'} is 32 MiB; "
         "a font may be at most 32 MiB"
     ) in capsys.readouterr().err
+
+
+def test_build_names_every_field_and_span_whose_character_the_font_lacks(tmp_path: Path) -> None:
+    # One character the font lacks in the (bold) title, an address line, an italic span of
+    # the body and a bold one: each is named at its own line and field, and nothing is built.
+    letter = write_letter(
+        tmp_path,
+        "a.yaml",
+        title="Svar 中",
+        recipient={"name": "Kari Nordmann", "address": ["Storgata 1 ☃", "0155 OSLO"]},
+        body="Første linje.\n",
+    )
+    text = letter.read_text(encoding="utf-8").replace(
+        "body: 'Første linje.\n\n  '",
+        "body: |\n  Første linje.\n\n  Andre *linje ✈* her.\n\n  Tredje **linje ♞**.\n",
+    )
+    letter.write_text(text, encoding="utf-8")
+    with pytest.raises(LetterError) as raised:
+        letterpress.render(letterpress.load(letter))
+    found = {(p.field, p.message.split(" (")[0]) for p in raised.value.problems}
+    assert found == {
+        ("title", "the character U+4E2D"),
+        ("recipient.address.0", "the character U+2603"),
+        ("body", "the character U+2708"),
+        ("body", "the character U+265E"),
+    }
+    lines = sorted(p.line for p in raised.value.problems if p.field == "body")
+    assert lines == [line_of(letter, "Andre"), line_of(letter, "Tredje")]
+    # Every character of the seed letter can be shown: it builds.
+    seed = ROOT / "letters" / "ks-storbynettverk-innspill.yaml"
+    assert letterpress.render(letterpress.load(seed)).startswith(b"%PDF-")

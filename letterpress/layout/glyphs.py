@@ -25,6 +25,8 @@ def check_glyphs(
 ) -> None:
     """Refuse every character of the letter, its letterhead or its ``labels`` that ``fonts``
     cannot show."""
+    if _all_shown(letter, blocks, fonts, labels):
+        return
     problems: list[Problem] = []
     for field, text, bold in _fields(letter):
         char = fonts.missing(text, bold=bold)
@@ -39,6 +41,26 @@ def check_glyphs(
     problems += _body_problems(letter, blocks, fonts)
     if problems:
         raise LetterError(problems)
+
+
+def _all_shown(
+    letter: Letter, blocks: Sequence[Block], fonts: FontSet, labels: Labels | None
+) -> bool:
+    """Whether every text ``check_glyphs`` checks can be shown: the usual answer, found with
+    one look-up of each style's text put together instead of one a field and span."""
+    texts: dict[tuple[bool, bool], list[str]] = {(False, False): [], (True, False): []}
+    for _field, text, bold in _fields(letter):
+        texts[bold, False].append(text)
+    if labels is not None:
+        text = " ".join(getattr(labels, name) for name in (*PRINTED, "attachment"))
+        texts[False, False].append(text)
+        texts[True, False].append(text)
+    for _line, span in spans_of(blocks):
+        texts.setdefault((span.bold, span.italic), []).append(span.text)
+    return all(
+        fonts.missing("".join(parts), bold, italic) is None
+        for (bold, italic), parts in texts.items()
+    )
 
 
 def _label_problems(letter: Letter, labels: Labels, fonts: FontSet) -> list[Problem]:

@@ -39,7 +39,9 @@ class LongWord:
 def long_word(text: str, markdown: bool = False) -> LongWord | None:
     """The first word of ``text`` longer than ``MAX_WORD_CHARS``; in Markdown, of the text
     that is printed."""
-    if len(text) <= MAX_WORD_CHARS:
+    if len(text) <= MAX_WORD_CHARS or max(map(len, text.split()), default=0) <= MAX_WORD_CHARS:
+        # No run of that many characters without a space (``split`` splits at exactly the
+        # characters ``\s`` matches), printed or not: the usual answer, found in one pass.
         return None
     if markdown:
         text = _blank(LINK_DEFINITION, _blank(LINK_TARGET, text))

@@ -7,8 +7,8 @@ Parsing the nb/nn pattern files takes about a third of a second, longer than bui
 letter; a clerk who builds one letter from the command line would pay it every time. The parsed
 patterns are therefore stored with ``marshal`` (plain data only, nothing executable) in an entry
 of the user's cache folder (``filekey.write_entry``: checked whole before it is read) and read
-back in a few milliseconds. Any problem with the cache is ignored: it is only a shortcut to the
-same patterns.
+back in a millisecond, the patterns made into a dictionary only as words need them. Any
+problem with the cache is ignored: it is only a shortcut to the same patterns.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def hyphenator(language: str) -> pyphen.Pyphen | None:
     source = pyphen.LANGUAGES[found]
     cache = _cache_file(source)
     if source not in pyphen.hdcache and cache is not None:
-        patterns = _read(cache)
-        if patterns is not None:
-            pyphen.hdcache[source] = _dictionary(patterns)
+        stored = _read(cache)
+        if stored is not None:
+            pyphen.hdcache[source] = _Dictionary(source, *stored)
     fresh = source not in pyphen.hdcache
     hyphenator = pyphen.Pyphen(lang=language, left=2, right=3)
     if fresh and cache is not None:
@@ -59,11 +59,16 @@ def hyphenator(language: str) -> pyphen.Pyphen | None:
 
 
 KIND = "hyphenation"
-"""The parsed patterns of one pyphen dictionary, as three plain parts: the pattern keys joined
-by line breaks, the distinct values, and for each key the number of its value (an ``array``).
-A pattern file of 27,000 patterns has fewer than a thousand distinct values, so this loads in
-about a third of the time of the dictionary marshalled as it is."""
+"""The parsed patterns of one pyphen dictionary, grouped by their first two characters (one
+for a pattern of one character): for each group the pattern keys joined by line breaks and for
+each key the number of its value (an ``array``); then the distinct values and the longest
+key's length. A pattern file of 27,000 patterns has fewer than a thousand distinct values and
+about as many groups; a letter's words need a few dozen groups, made into a dictionary when a
+word first needs them, so a new process does not build all 27,000 entries for a few words."""
+FORMAT = 2
 _INDEX = "I"
+
+Groups = dict[str, tuple[str, bytes]]
 
 
 def _cache_file(source: Path) -> Path | None:
@@ -71,34 +76,33 @@ def _cache_file(source: Path) -> Path | None:
         stat = source.stat()
     except OSError:
         return None
-    layout = (pyphen.VERSION, marshal.version, sys.byteorder, array(_INDEX).itemsize)
+    layout = (FORMAT, pyphen.VERSION, marshal.version, sys.byteorder, array(_INDEX).itemsize)
     return entry_path(KIND, source, stat.st_size, stat.st_mtime_ns, *layout)
 
 
-def _read(path: Path) -> Patterns | None:
+def _group(key: str) -> str:
+    return key[:2]
+
+
+def _read(path: Path) -> tuple[Groups, list[tuple[int, tuple[int, ...]]], int] | None:
+    """The groups, values and longest key of the entry at ``path``; None when there is none
+    or it is not of the shape ``_write`` makes (a group is checked when it is made)."""
     payload = read_entry(path, KIND)
     if payload is None:
         return None
     try:
-        keys, values, numbers = marshal.loads(payload)
+        groups, values, longest = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return None
     if not (
-        isinstance(keys, str)
-        and isinstance(numbers, bytes)
+        isinstance(groups, dict)
         and isinstance(values, list)
+        and isinstance(longest, int)
+        and longest > 0
         and all(_is_value(value) for value in values)
     ):
         return None
-    index = array(_INDEX)
-    try:
-        index.frombytes(numbers)
-    except ValueError:  # not a whole number of entries
-        return None
-    words = keys.split("\n")
-    if not words or len(words) != len(index) or max(index, default=0) >= len(values):
-        return None
-    return dict(zip(words, map(values.__getitem__, index), strict=True))
+    return groups, values, longest
 
 
 def _is_value(value: object) -> bool:
@@ -118,14 +122,50 @@ def _write(path: Path | None, patterns: Patterns) -> None:
         return  # dictionaries with non-standard hyphenation: parsed each time
     values = list(dict.fromkeys(patterns.values()))
     number = {value: at for at, value in enumerate(values)}
-    index = array(_INDEX, [number[value] for value in patterns.values()])
-    write_entry(path, KIND, marshal.dumps(("\n".join(patterns), values, index.tobytes())))
+    keys: dict[str, list[str]] = {}
+    for key in patterns:
+        keys.setdefault(_group(key), []).append(key)
+    groups = {
+        name: ("\n".join(members), array(_INDEX, [number[patterns[k]] for k in members]).tobytes())
+        for name, members in keys.items()
+    }
+    longest = max(map(len, patterns))
+    write_entry(path, KIND, marshal.dumps((groups, values, longest)))
 
 
-def _dictionary(patterns: Patterns) -> pyphen.HyphDict:
-    """A pyphen ``HyphDict`` from its parsed patterns, without parsing the file again."""
-    dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
-    dictionary.patterns = patterns
-    dictionary.cache = {}
-    dictionary.maxlen = max(map(len, patterns))
-    return dictionary
+class _Dictionary(pyphen.HyphDict):
+    """pyphen's dictionary of a pattern file read from the cache, its patterns made into the
+    dictionary pyphen looks them up in group by group, before the first word that needs them
+    is hyphenated. pyphen looks up every part of ``.word.``: each part's group is there by
+    then, so every look-up finds what the whole dictionary holds."""
+
+    def __init__(
+        self, source: Path, groups: Groups, values: list[tuple[int, tuple[int, ...]]], longest: int
+    ) -> None:
+        # Not HyphDict.__init__, which parses the pattern file.
+        self.source = source
+        self.patterns: Patterns = {}
+        self.cache = {}
+        self.maxlen = longest
+        self.groups = groups
+        self.values = values
+
+    def positions(self, word: str) -> list[pyphen.DataInt]:
+        lowered = word.lower()
+        if self.groups and lowered not in self.cache:
+            self.make_groups(f".{lowered}.")
+        return super().positions(word)
+
+    def make_groups(self, pointed: str) -> None:
+        wanted = {pointed[i : i + size] for i in range(len(pointed)) for size in (1, 2)}
+        for name in wanted & self.groups.keys():
+            group = self.groups.pop(name)
+            try:
+                keys, numbers = group
+                values = map(self.values.__getitem__, array(_INDEX, numbers))
+                self.patterns.update(zip(keys.split("\n"), values, strict=True))
+            except (TypeError, ValueError, IndexError, AttributeError):
+                # Not what ``_write`` wrote: the pattern file decides, parsed as without a cache.
+                self.groups = {}
+                self.patterns = pyphen.HyphDict(self.source).patterns
+                return

@@ -177,18 +177,28 @@ def _inline(node: SyntaxTreeNode) -> tuple[Span, ...]:
 
 
 def _merge(spans: list[Span]) -> list[Span]:
-    """Join neighbouring spans of the same style, so layout sees whole words."""
+    """Join neighbouring spans of the same style, so layout sees whole words. The texts of a
+    run are joined once: a paragraph wrapped over many lines is a text and a soft break for
+    each line, all in one style."""
     merged: list[Span] = []
+    texts: list[str] = []  # of the run ending in merged[-1]
     for span in spans:
         if not span.text:
             continue
         last = merged[-1] if merged else None
-        same = last and _style(last) == _style(span)
-        if last and same and not last.is_break and not span.is_break:
-            merged[-1] = replace(last, text=last.text + span.text)
-        else:
-            merged.append(span)
+        if last and not last.is_break and not span.is_break and _style(last) == _style(span):
+            texts.append(span.text)
+            continue
+        _join_run(merged, texts)
+        merged.append(span)
+        texts = [span.text]
+    _join_run(merged, texts)
     return merged
+
+
+def _join_run(merged: list[Span], texts: list[str]) -> None:
+    if len(texts) > 1:
+        merged[-1] = replace(merged[-1], text="".join(texts))
 
 
 def _style(span: Span) -> tuple[bool, bool, str | None, str | None]:

@@ -70,6 +70,11 @@ class Context:
         if align_width is not None and align != "left":
             slack = align_width - line.width / MM
             x += slack if align == "right" else slack / 2
+        fragments = line.fragments
+        if len(fragments) == 1 and not fragments[0].lang and not fragments[0].href:
+            # The usual line: one run of text outside any link or language span.
+            only = fragments[0]
+            return [Text(x + only.x / MM, baseline, only.text, only.font, size, node, colour)]
         items: list[Item] = []
         # Neighbouring fragments of one link or language span (a bold word inside it) share
         # its element; the same link or language again after other text is a new element.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -59,10 +59,18 @@ class FontSet:
     files: Mapping[Style, FileKey]
     source: Path | None = None
     """The letterhead that names the fonts, for error messages."""
+    names: dict[tuple[bool, bool], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The styles registered so far: a letter asks for a name about eighty times."""
 
     def name(self, bold: bool = False, italic: bool = False) -> str:
         """The ReportLab name of the style."""
-        return _register(self.files[_style(bold, italic)], self.source)
+        found = self.names.get((bold, italic))
+        if found is None:
+            found = _register(self.files[_style(bold, italic)], self.source)
+            self.names[bold, italic] = found
+        return found
 
     def width(self, text: str, font: str, size: float) -> float:
         """Width of ``text`` in points."""

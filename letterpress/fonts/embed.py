@@ -295,8 +295,13 @@ def reserve_codes(doc: Any, texts: Iterable[tuple[str, str]]) -> None:
 
     used: dict[str, set[str]] = {}
     for font, text in texts:
-        used.setdefault(font, set()).update(text)
+        # ASCII has its codes already (subset 0); a letter's text is nearly all ASCII, so the
+        # few other characters are found by one scan rather than by a set of every character.
+        used.setdefault(font, set()).update(_BEYOND_ASCII.findall(text))
     for name, chars in sorted(used.items()):
         registered = pdfmetrics.getFont(name)
         if isinstance(registered, TTFont):
-            registered.splitString("".join(sorted(c for c in chars if ord(c) > 127)), doc)
+            registered.splitString("".join(sorted(chars)), doc)
+
+
+_BEYOND_ASCII = re.compile("[^\x00-\x7f]")

@@ -163,13 +163,13 @@ class _Codes:
     ReportLab's ``splitString`` finds each character's code in a Python loop, character by
     character, which was a third of painting. Once ``reserve_codes`` has given every
     character of the letter its code, a text whose characters all sit in a font's first
-    subset is encoded by one ``str.translate`` with the same codes; anything else (a
+    subset is encoded with the same codes (``_Table``) in one pass; anything else (a
     character without a code yet, or in a later subset) goes to ``splitString`` as before.
     """
 
     def __init__(self, document: object) -> None:
         self.document = document
-        self.tables: dict[str, tuple[frozenset[str], dict[int, int]]] = {}
+        self.tables: dict[str, _Table] = {}
         self.fonts: dict[str, TTFont] = {}
         self.names: dict[str, str] = {}
         """Each font's first subset's name in the document, once it has been used."""
@@ -186,27 +186,55 @@ class _Codes:
     def runs(self, font: TTFont, text: str) -> list[tuple[str, bytes]]:
         """(subset font name, bytes) for each run of ``text`` in one subset."""
         table = self.tables.get(font.fontName) or self._table(font)
-        if text and table[0].issuperset(text):
-            name = self.names.get(font.fontName)
-            if name is None:
-                # The first use names the subset in the document (and orders its fonts);
-                # later uses get the same name.
-                name = self.names[font.fontName] = font.getSubsetInternalName(0, self.document)
-            return [(name, text.translate(table[1]).encode("latin-1"))]
+        if text:
+            shown = table.latin1(text)
+            if shown is None and table.chars.issuperset(text):
+                shown = text.translate(table.codes).encode("latin-1")
+            if shown is not None:
+                name = self.names.get(font.fontName)
+                if name is None:
+                    # The first use names the subset in the document (and orders its fonts);
+                    # later uses get the same name.
+                    name = self.names[font.fontName] = font.getSubsetInternalName(
+                        0, self.document
+                    )
+                return [(name, shown)]
         return [
             (font.getSubsetInternalName(subset, self.document), chunk)
             for subset, chunk in font.splitString(text, self.document)
         ]
 
-    def _table(self, font: TTFont) -> tuple[frozenset[str], dict[int, int]]:
+    def _table(self, font: TTFont) -> _Table:
         font.splitString("", self.document)  # makes the font's state in the document
         assignments = font.state[self.document].assignments  # type: ignore[attr-defined]
         codes = {char: code for char, code in assignments.items() if code < 256}
         if 32 in codes:
             codes[0xA0] = codes[32]  # splitString shows a no-break space as a space
-        table = (frozenset(map(chr, codes)), codes)
-        self.tables[font.fontName] = table
+        table = self.tables[font.fontName] = _Table(codes)
         return table
+
+
+class _Table:
+    """The codes of a font's first subset in one document, by character."""
+
+    def __init__(self, codes: dict[int, int]) -> None:
+        self.codes = codes
+        self.chars = frozenset(map(chr, codes))
+        # Latin-1 characters (nearly every character of a Norwegian letter) go through two
+        # byte translations, which need no lookup per character in Python's dictionaries.
+        self.bytes = bytes(codes.get(byte, 0) for byte in range(256))
+        self.known = bytes(sorted(char for char in codes if char < 256))
+
+    def latin1(self, text: str) -> bytes | None:
+        """``text`` in the subset's codes, or None when a character is not Latin-1 or has no
+        code in the subset."""
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        if raw.translate(None, self.known):
+            return None
+        return raw.translate(self.bytes)
 
 
 def _draw_texts(canvas: Canvas, texts: list[Item], codes: _Codes) -> None:

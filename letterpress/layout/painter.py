@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF, fp_str
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -60,10 +60,7 @@ def paint(document: Document) -> Painted:
         initialFontName=regular,  # type: ignore[arg-type]  # the stubs say float; it is a name
         initialFontSize=11,
     )
-    canvas.setTitle(document.title)
-    canvas.setAuthor(document.author)
-    canvas.setSubject(document.subject)
-    canvas.setCreator("letterpress")
+    canvas._doc.info = _Info()  # type: ignore[attr-defined]
     # Codes by character, not by first use: letters with the same characters share subsets.
     reserve_codes(canvas._doc, _texts(document))  # type: ignore[attr-defined]
     painted = Painted(b"", document)
@@ -77,6 +74,15 @@ def paint(document: Document) -> Painted:
     canvas.save()
     painted.pdf = buffer.getvalue()
     return painted
+
+
+class _Info(pdfdoc.PDFInfo):
+    """The painted PDF's document information, left empty: the finish stage writes the
+    letter's own (``finish/metadata.py``) in its place, so formatting ReportLab's entries
+    (title, dates, producer) for every letter only made bytes that were thrown away."""
+
+    def format(self, document: object) -> bytes:
+        return b"<<\n>>"
 
 
 def _texts(document: Document) -> Iterator[tuple[str, str]]:

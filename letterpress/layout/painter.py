@@ -324,4 +324,22 @@ def _draw_link(canvas: Canvas, item: Link) -> None:
         (item.x + item.width) * g.MM,
         _y(item.y),
     )
-    canvas.linkURL(item.url, rect, relative=0, thickness=0)
+    canvas._addAnnotation(_LinkAnnotation(item.url, rect))  # type: ignore[attr-defined]
+
+
+class _LinkAnnotation(pdfdoc.PDFObject):
+    """A link to ``url`` without a border: the dictionary ``Canvas.linkURL(url, rect,
+    thickness=0)`` writes, formatted in one piece rather than through three nested ReportLab
+    dictionaries."""
+
+    def __init__(self, url: str, rect: tuple[float, float, float, float]) -> None:
+        self.url = url
+        self.rect = rect
+
+    def format(self, document: object) -> bytes:
+        uri = pdfdoc.PDFString(self.url).format(document)
+        rect = fp_str(*self.rect).encode("ascii")
+        return (
+            b"<<\n/A <<\n/S /URI /Type /Action /URI " + uri + b"\n>> /Border [ 0 0 0 ] /Rect [ "
+            + rect + b" ] /Subtype /Link /Type /Annot\n>>"
+        )

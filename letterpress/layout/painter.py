@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF, fp_str
@@ -225,11 +226,19 @@ class _Table:
 
     def __init__(self, codes: dict[int, int]) -> None:
         self.codes = codes
-        self.chars = frozenset(map(chr, codes))
         # Latin-1 characters (nearly every character of a Norwegian letter) go through two
         # byte translations, which need no lookup per character in Python's dictionaries.
-        self.bytes = bytes(codes.get(byte, 0) for byte in range(256))
+        table = bytearray(256)
+        for char, code in codes.items():
+            if char < 256:
+                table[char] = code
+        self.bytes = bytes(table)
         self.known = bytes(sorted(char for char in codes if char < 256))
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        """Every character with a code (for texts that are not Latin-1)."""
+        return frozenset(map(chr, self.codes))
 
     def latin1(self, text: str) -> bytes | None:
         """``text`` in the subset's codes, or None when a character is not Latin-1 or has no

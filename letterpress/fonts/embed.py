@@ -151,7 +151,8 @@ class SubsetCachingFont(TTFont):
 
         Formatting the same four objects (about a hundred dictionary entries) for every letter
         was a third of ReportLab's save; the bytes only differ in the object numbers and the
-        font's resource name, which ``_Filled`` writes in.
+        font's resource name, which ``_Filled`` writes in. The painter's documents are not
+        encrypted, so a stream's bytes do not depend on its object number either.
         """
         objects = self._formatted.get(id(made))
         if objects is not None and objects.made is made:

@@ -5,6 +5,7 @@ the letter built alone in a new process."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -199,3 +200,49 @@ def test_a_letterhead_changed_between_letters_of_one_process_is_read_again(
     with pytest.raises(LetterError) as caught:
         letterpress.load(letter)
     assert "logo.png is not a PNG or JPEG image" in str(caught.value)
+
+
+def _two_fonts(order: list[object]) -> bytes:
+    """A page that draws the same words in each font of ``order``, in that order: the first
+    font drawn is named first in the page's resources."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1, pageCompression=1)
+    for line, font in enumerate(order, start=1):
+        pdfmetrics.registerFont(font)  # type: ignore[arg-type]
+        canvas.setFont(font.fontName, 11)  # type: ignore[attr-defined]
+        canvas.drawString(72, 800 - 20 * line, "Blåbærsyltetøy på brødskiva")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_font_objects_formatted_once_are_right_when_another_letter_names_them_otherwise() -> None:
+    # The second page draws the fonts in the other order, so each subset, formatted when the
+    # first page embedded it, gets the other resource name; it must be the page a process
+    # that never formatted them writes.
+    import pikepdf
+
+    from letterpress.fonts.embed import SubsetCachingFont
+
+    def fonts() -> list[object]:
+        files = {"Bold": "LiberationSans-Bold", "Plain": "LiberationSans-Regular"}
+        return [
+            SubsetCachingFont(f"ReuseTest-{style}", str(ROOT / "fonts" / f"{file}.ttf"))
+            for style, file in files.items()
+        ]
+
+    warm = fonts()
+    _two_fonts(warm)
+    swapped = _two_fonts(warm[::-1])
+    assert swapped == _two_fonts(fonts()[::-1])
+    with pikepdf.open(io.BytesIO(swapped)) as pdf:
+        resources = pdf.pages[0].Resources.Font
+        names = {str(key): str(font.BaseFont).partition("+")[2] for key, font in resources.items()}
+        # Each font dictionary carries its own resource name (/Name), as ReportLab writes it.
+        assert all(str(font.Name) == key for key, font in resources.items())
+    # ReportLab's own Helvetica is F1; the first font drawn is F2.
+    assert names == {"/F1": "", "/F2+0": "LiberationSans", "/F3+0": "LiberationSans-Bold"}
+    assert "Blåbærsyltetøy på brødskiva" in page_texts(swapped)[0]

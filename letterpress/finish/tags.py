@@ -38,8 +38,9 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
 
     The elements are written in one qpdf JSON update (``update_from_qpdf_json``) rather than
     one pikepdf object at a time: a letter has some sixty elements, and making each of them
-    through pikepdf's bindings took most of the time finishing spent on tagging. The objects
-    are the same either way; qpdf numbers them afresh when it saves.
+    through pikepdf's bindings took most of the time finishing spent on tagging. The JSON is
+    written as text, element by element, rather than built as dictionaries and serialised.
+    The objects are the same either way; qpdf numbers them afresh when it saves.
     """
     pages = list(pdf.pages)
     page_refs = [_ref(page.obj) for page in pages]
@@ -47,24 +48,22 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
     annotations = _link_annotations(pages, painted)
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     writer = _Writer(page_refs, content, annotations, first=root.objgen[0] + 1)
-    document = writer.element(painted.document.structure, _ref(root))
-    writer.objects[f"obj:{document}"]["value"]["/Lang"] = _text(painted.document.language)
+    document = writer.element(
+        painted.document.structure, _ref(root), language=painted.document.language
+    )
     parent_tree = writer.parent_tree(len(pages))
-    writer.objects[f"obj:{_ref(root)}"] = {
-        "value": {
-            "/Type": "/StructTreeRoot",
-            "/K": [document],
-            "/ParentTree": parent_tree,
-            "/ParentTreeNextKey": writer.next_key,
-        }
-    }
-    header = {
-        "jsonversion": 2,
-        "pushedinheritedpageresources": False,
-        "calledgetallpages": False,
-        "maxobjectid": writer.next_id - 1,
-    }
-    update = json.dumps({"qpdf": [header, writer.objects]}, ensure_ascii=False)
+    writer.entries.append(
+        _entry(
+            _ref(root),
+            f'{{"/Type": "/StructTreeRoot", "/K": ["{document}"], "/ParentTree": "{parent_tree}",'
+            f' "/ParentTreeNextKey": {writer.next_key}}}',
+        )
+    )
+    header = (
+        '{"jsonversion": 2, "pushedinheritedpageresources": false, "calledgetallpages": false,'
+        f' "maxobjectid": {writer.next_id - 1}}}'
+    )
+    update = f'{{"qpdf": [{header}, {{{", ".join(writer.entries)}}}]}}'
     pdf.update_from_qpdf_json(io.BytesIO(update.encode("utf-8")))
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
@@ -83,10 +82,19 @@ def _ref(obj: pikepdf.Object) -> str:
     return f"{number} {generation} R"
 
 
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+"""A JSON string literal, quoted, non-ASCII left as it is (``json.dumps(ensure_ascii=False)``)."""
+
+
 def _text(value: str) -> str:
-    """A text string in qpdf JSON: encoded as ``pikepdf.String`` encodes it (PDFDocEncoding
-    where it can, else UTF-16)."""
-    return "u:" + value
+    """A text string in qpdf JSON, as a JSON literal: encoded as ``pikepdf.String`` encodes it
+    (PDFDocEncoding where it can, else UTF-16)."""
+    return _string("u:" + value)
+
+
+def _entry(ref: str, value: str) -> str:
+    """One object of a qpdf JSON update: ``"obj:12 0 R": {"value": ...}``."""
+    return f'"obj:{ref}": {{"value": {value}}}'
 
 
 def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:
@@ -111,7 +119,7 @@ def _link_annotations(
 
 
 class _Writer:
-    """The structure elements as qpdf JSON objects (``"obj:N 0 R": {"value": ...}``)."""
+    """The structure elements as the objects of a qpdf JSON update, in text."""
 
     def __init__(
         self,
@@ -123,44 +131,56 @@ class _Writer:
         self.pages = pages
         self.content = content
         self.annotations = annotations
-        self.objects: dict[str, dict[str, Any]] = {}
+        self.entries: list[str] = []
+        """``"obj:N 0 R": {"value": ...}`` for each object, in the order they are numbered."""
         self.next_id = first
         self.by_mcid: dict[int, dict[int, str]] = defaultdict(dict)
         self.object_refs: list[str] = []
         self.next_key = len(pages)
 
-    def new_object(self, value: Any) -> str:
-        ref = f"{self.next_id} 0 R"
-        self.next_id += 1
-        self.objects[f"obj:{ref}"] = {"value": value}
+    def new_object(self, value: str) -> str:
+        ref = self.reserve()
+        self.entries[-1] = _entry(ref, value)
         return ref
 
-    def element(self, node: Node, parent: str) -> str:
-        elem: dict[str, Any] = {"/S": "/" + node.role, "/P": parent}
-        ref = self.new_object(elem)
+    def reserve(self) -> str:
+        """The next object's reference; its entry is filled in when its value is known."""
+        ref = f"{self.next_id} 0 R"
+        self.next_id += 1
+        self.entries.append("")
+        return ref
+
+    def element(self, node: Node, parent: str, language: str | None = None) -> str:
+        slot = len(self.entries)
+        ref = self.reserve()
+        fields = [f'"/S": "/{node.role}"', f'"/P": "{parent}"']
         if node.alt:
-            elem["/Alt"] = _text(node.alt)
-        if node.lang:
-            elem["/Lang"] = _text(node.lang)
+            fields.append(f'"/Alt": {_text(node.alt)}')
+        lang = language if language is not None else node.lang
+        if lang:
+            fields.append(f'"/Lang": {_text(lang)}')
         attributes = _attributes(node)
         if attributes is not None:
-            elem["/A"] = attributes
+            fields.append(f'"/A": {json.dumps(attributes)}')
         kids = self._kids(node, ref)
         if kids:
             page = kids[0][0][0]
             if page < len(self.pages):
-                elem["/Pg"] = self.pages[page]
-            elem["/K"] = [self._kid(kid, page) for _, kid in kids]
+                fields.append(f'"/Pg": "{self.pages[page]}"')
+            fields.append(f'"/K": [{", ".join(self._kid(kid, page) for _, kid in kids)}]')
+        self.entries[slot] = _entry(ref, "{" + ", ".join(fields) + "}")
         return ref
 
-    def _kid(self, kid: Kid, page: int) -> Any:
+    def _kid(self, kid: Kid, page: int) -> str:
         """A kid as written: marked content on the element's own page is just its MCID."""
-        if not isinstance(kid, tuple):
-            return kid
+        if isinstance(kid, str):
+            return f'"{kid}"'
+        if isinstance(kid, dict):
+            return json.dumps(kid)
         kid_page, mcid = kid
         if kid_page == page:
-            return mcid
-        return {"/Type": "/MCR", "/Pg": self.pages[kid_page], "/MCID": mcid}
+            return str(mcid)
+        return f'{{"/Type": "/MCR", "/Pg": "{self.pages[kid_page]}", "/MCID": {mcid}}}'
 
     def _kids(self, node: Node, elem: str) -> list[tuple[Mark, Kid]]:
         kids: list[tuple[Mark, Kid]] = []
@@ -194,15 +214,14 @@ class _Writer:
         return min(map(self._first, node.children))
 
     def parent_tree(self, page_count: int) -> str:
-        nums: list[Any] = []
+        nums: list[str] = []
         for page in range(page_count):
             marks = self.by_mcid.get(page, {})
-            nums.append(page)
-            nums.append(self.new_object([marks[m] for m in sorted(marks)]))
+            elements = ", ".join(f'"{marks[m]}"' for m in sorted(marks))
+            nums.append(f'{page}, "{self.new_object(f"[{elements}]")}"')
         for offset, elem in enumerate(self.object_refs):
-            nums.append(page_count + offset)
-            nums.append(elem)
-        return self.new_object({"/Nums": nums})
+            nums.append(f'{page_count + offset}, "{elem}"')
+        return self.new_object(f'{{"/Nums": [{", ".join(nums)}]}}')
 
 
 def _link_target(annotation: pikepdf.Object) -> str:

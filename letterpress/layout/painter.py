@@ -11,10 +11,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF, fp_str
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -60,10 +61,7 @@ def paint(document: Document) -> Painted:
         initialFontName=regular,  # type: ignore[arg-type]  # the stubs say float; it is a name
         initialFontSize=11,
     )
-    canvas.setTitle(document.title)
-    canvas.setAuthor(document.author)
-    canvas.setSubject(document.subject)
-    canvas.setCreator("letterpress")
+    canvas._doc.info = _Info()  # type: ignore[attr-defined]
     # Codes by character, not by first use: letters with the same characters share subsets.
     reserve_codes(canvas._doc, _texts(document))  # type: ignore[attr-defined]
     painted = Painted(b"", document)
@@ -77,6 +75,15 @@ def paint(document: Document) -> Painted:
     canvas.save()
     painted.pdf = buffer.getvalue()
     return painted
+
+
+class _Info(pdfdoc.PDFInfo):
+    """The painted PDF's document information, left empty: the finish stage writes the
+    letter's own (``finish/metadata.py``) in its place, so formatting ReportLab's entries
+    (title, dates, producer) for every letter only made bytes that were thrown away."""
+
+    def format(self, document: object) -> bytes:
+        return b"<<\n>>"
 
 
 def _texts(document: Document) -> Iterator[tuple[str, str]]:
@@ -163,13 +170,13 @@ class _Codes:
     ReportLab's ``splitString`` finds each character's code in a Python loop, character by
     character, which was a third of painting. Once ``reserve_codes`` has given every
     character of the letter its code, a text whose characters all sit in a font's first
-    subset is encoded by one ``str.translate`` with the same codes; anything else (a
+    subset is encoded with the same codes (``_Table``) in one pass; anything else (a
     character without a code yet, or in a later subset) goes to ``splitString`` as before.
     """
 
     def __init__(self, document: object) -> None:
         self.document = document
-        self.tables: dict[str, tuple[frozenset[str], dict[int, int]]] = {}
+        self.tables: dict[str, _Table] = {}
         self.fonts: dict[str, TTFont] = {}
         self.names: dict[str, str] = {}
         """Each font's first subset's name in the document, once it has been used."""
@@ -186,27 +193,63 @@ class _Codes:
     def runs(self, font: TTFont, text: str) -> list[tuple[str, bytes]]:
         """(subset font name, bytes) for each run of ``text`` in one subset."""
         table = self.tables.get(font.fontName) or self._table(font)
-        if text and table[0].issuperset(text):
-            name = self.names.get(font.fontName)
-            if name is None:
-                # The first use names the subset in the document (and orders its fonts);
-                # later uses get the same name.
-                name = self.names[font.fontName] = font.getSubsetInternalName(0, self.document)
-            return [(name, text.translate(table[1]).encode("latin-1"))]
+        if text:
+            shown = table.latin1(text)
+            if shown is None and table.chars.issuperset(text):
+                shown = text.translate(table.codes).encode("latin-1")
+            if shown is not None:
+                name = self.names.get(font.fontName)
+                if name is None:
+                    # The first use names the subset in the document (and orders its fonts);
+                    # later uses get the same name.
+                    name = self.names[font.fontName] = font.getSubsetInternalName(
+                        0, self.document
+                    )
+                return [(name, shown)]
         return [
             (font.getSubsetInternalName(subset, self.document), chunk)
             for subset, chunk in font.splitString(text, self.document)
         ]
 
-    def _table(self, font: TTFont) -> tuple[frozenset[str], dict[int, int]]:
+    def _table(self, font: TTFont) -> _Table:
         font.splitString("", self.document)  # makes the font's state in the document
         assignments = font.state[self.document].assignments  # type: ignore[attr-defined]
         codes = {char: code for char, code in assignments.items() if code < 256}
         if 32 in codes:
             codes[0xA0] = codes[32]  # splitString shows a no-break space as a space
-        table = (frozenset(map(chr, codes)), codes)
-        self.tables[font.fontName] = table
+        table = self.tables[font.fontName] = _Table(codes)
         return table
+
+
+class _Table:
+    """The codes of a font's first subset in one document, by character."""
+
+    def __init__(self, codes: dict[int, int]) -> None:
+        self.codes = codes
+        # Latin-1 characters (nearly every character of a Norwegian letter) go through two
+        # byte translations, which need no lookup per character in Python's dictionaries.
+        table = bytearray(256)
+        for char, code in codes.items():
+            if char < 256:
+                table[char] = code
+        self.bytes = bytes(table)
+        self.known = bytes(sorted(char for char in codes if char < 256))
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        """Every character with a code (for texts that are not Latin-1)."""
+        return frozenset(map(chr, self.codes))
+
+    def latin1(self, text: str) -> bytes | None:
+        """``text`` in the subset's codes, or None when a character is not Latin-1 or has no
+        code in the subset."""
+        try:
+            raw = text.encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        if raw.translate(None, self.known):
+            return None
+        return raw.translate(self.bytes)
 
 
 def _draw_texts(canvas: Canvas, texts: list[Item], codes: _Codes) -> None:
@@ -290,4 +333,22 @@ def _draw_link(canvas: Canvas, item: Link) -> None:
         (item.x + item.width) * g.MM,
         _y(item.y),
     )
-    canvas.linkURL(item.url, rect, relative=0, thickness=0)
+    canvas._addAnnotation(_LinkAnnotation(item.url, rect))  # type: ignore[attr-defined]
+
+
+class _LinkAnnotation(pdfdoc.PDFObject):
+    """A link to ``url`` without a border: the dictionary ``Canvas.linkURL(url, rect,
+    thickness=0)`` writes, formatted in one piece rather than through three nested ReportLab
+    dictionaries."""
+
+    def __init__(self, url: str, rect: tuple[float, float, float, float]) -> None:
+        self.url = url
+        self.rect = rect
+
+    def format(self, document: object) -> bytes:
+        uri = pdfdoc.PDFString(self.url).format(document)
+        rect = fp_str(*self.rect).encode("ascii")
+        return (
+            b"<<\n/A <<\n/S /URI /Type /Action /URI " + uri + b"\n>> /Border [ 0 0 0 ] /Rect [ "
+            + rect + b" ] /Subtype /Link /Type /Annot\n>>"
+        )

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
 
 import pikepdf
 
@@ -43,7 +39,7 @@ def finish(
 ) -> bytes:
     """The finished PDF bytes of one letter; soft findings are appended to ``warnings``."""
     files = [a.file for a in letter.attachments if a.file is not None]
-    with _opened(painted.pdf) as pdf:
+    with pikepdf.open(io.BytesIO(painted.pdf)) as pdf:
         attach_images(pdf, painted)
         write_structure(pdf, painted)
         write_metadata(pdf, _info(painted, letter))
@@ -77,42 +73,6 @@ def finish(
             language=painted.document.language,
         )
     return data
-
-
-@contextmanager
-def _opened(data: bytes) -> Iterator[pikepdf.Pdf]:
-    """The painted PDF ``data`` opened with pikepdf.
-
-    qpdf reads a file-like object through a call back into Python for every read, some 150 for
-    a letter (0.2 ms); where the system has anonymous memory files (Linux), ``data`` goes into
-    one and qpdf maps it and reads it directly. Either way qpdf reads the same bytes.
-    """
-    memory = _memory_file(data)
-    if memory is None:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            yield pdf
-        return
-    with memory, pikepdf.open(memory, access_mode=pikepdf.AccessMode.mmap) as pdf:
-        yield pdf
-
-
-def _memory_file(data: bytes) -> BinaryIO | None:
-    """An anonymous file in memory holding ``data``, or None where there is none to be had."""
-    create = getattr(os, "memfd_create", None)
-    if create is None or not data:
-        return None
-    try:
-        descriptor = create("letterpress-painted", os.MFD_CLOEXEC)
-    except OSError:
-        return None
-    memory = open(descriptor, "w+b")  # noqa: SIM115  # closed by the caller's with
-    try:
-        memory.write(data)
-        memory.seek(0)
-    except OSError:
-        memory.close()
-        return None
-    return memory
 
 
 def _appended(letter: Letter) -> list[tuple[str, int]]:

@@ -82,7 +82,7 @@ def _ref(obj: pikepdf.Object) -> str:
     return f"{number} {generation} R"
 
 
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 """A JSON string literal, quoted, non-ASCII left as it is (``json.dumps(ensure_ascii=False)``)."""
 
 

@@ -133,7 +133,7 @@ def _write(path: Path | None, patterns: Patterns) -> None:
     write_entry(path, KIND, marshal.dumps((groups, values, longest)))
 
 
-class _Dictionary(pyphen.HyphDict):
+class _Dictionary(pyphen.HyphDict):  # type: ignore[misc]  # pyphen has no type hints
     """pyphen's dictionary of a pattern file read from the cache, its patterns made into the
     dictionary pyphen looks them up in group by group, before the first word that needs them
     is hyphenated. pyphen looks up every part of ``.word.``: each part's group is there by
@@ -145,7 +145,7 @@ class _Dictionary(pyphen.HyphDict):
         # Not HyphDict.__init__, which parses the pattern file.
         self.source = source
         self.patterns: Patterns = {}
-        self.cache = {}
+        self.cache: dict[str, list[pyphen.DataInt]] = {}
         self.maxlen = longest
         self.groups = groups
         self.values = values
@@ -154,7 +154,8 @@ class _Dictionary(pyphen.HyphDict):
         lowered = word.lower()
         if self.groups and lowered not in self.cache:
             self.make_groups(f".{lowered}.")
-        return super().positions(word)
+        found: list[pyphen.DataInt] = super().positions(word)
+        return found
 
     def make_groups(self, pointed: str) -> None:
         wanted = {pointed[i : i + size] for i in range(len(pointed)) for size in (1, 2)}

@@ -47,6 +47,16 @@ written by it (or by this format of it) and is never read as one."""
 _DIGEST = 32
 
 
+def code_version(module_file: str) -> object:
+    """What names the version of the module at ``module_file`` in an entry's name: its size
+    and modification time, so an entry made by other code of that module is never read."""
+    try:
+        code = file_key(Path(module_file))
+    except OSError:
+        return "?"
+    return (code.size, code.mtime_ns)
+
+
 def entry_path(kind: str, *parts: object) -> Path | None:
     """Where the entry of ``kind`` derived from ``parts`` is kept in ``cache_dir()``, or None
     when there is no cache folder to name. ``parts`` name the entry completely: the source's

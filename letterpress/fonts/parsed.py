@@ -20,14 +20,13 @@ import hashlib
 import io
 import marshal
 import sys
-from pathlib import Path
 from typing import Any
 
 from reportlab import Version as REPORTLAB_VERSION
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontParser
 
-from letterpress.filekey import entry_path, file_key, read_entry, write_entry
+from letterpress.filekey import code_version, entry_path, read_entry, write_entry
 from letterpress.fonts.embed import SubsetCachingFont
 
 KIND = "ttface"
@@ -51,12 +50,7 @@ def parsed_font(name: str, font: bytes) -> SubsetCachingFont:
 
 
 def _versions() -> tuple[object, ...]:
-    try:
-        code = file_key(Path(__file__))
-        own: object = (code.size, code.mtime_ns)
-    except OSError:
-        own = "?"
-    return REPORTLAB_VERSION, sys.version_info[:3], marshal.version, own
+    return REPORTLAB_VERSION, sys.version_info[:3], marshal.version, code_version(__file__)
 
 
 def _bare(font: bytes) -> TTFontFace:

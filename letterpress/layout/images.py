@@ -23,7 +23,7 @@ from PIL import UnidentifiedImageError
 
 from letterpress import geometry as g
 from letterpress.errors import LetterError
-from letterpress.filekey import FileKey, entry_path, file_key, read_entry, write_entry
+from letterpress.filekey import FileKey, code_version, entry_path, file_key, read_entry, write_entry
 from letterpress.limits import MAX_IMAGE_PIXELS
 from letterpress.model import Letter, Letterhead, Source
 
@@ -148,13 +148,8 @@ Pillow, its zlib and this module, so it holds exactly the streams encoding would
 
 
 def _versions() -> tuple[object, ...]:
-    try:
-        code = file_key(Path(__file__))
-        own: object = (code.size, code.mtime_ns)
-    except OSError:
-        own = "?"
     zlib_version = getattr(PILImage.core, "zlib_version", "?")  # type: ignore[attr-defined]
-    return PIL.__version__, zlib_version, marshal.version, own
+    return PIL.__version__, zlib_version, marshal.version, code_version(__file__)
 
 
 def _as_plain(made: Picture) -> tuple[Any, ...]:

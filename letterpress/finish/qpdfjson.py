@@ -24,6 +24,12 @@ def ref(obj: pikepdf.Object) -> str:
     return f"{number} {generation} R"
 
 
+def objgen(reference: str) -> tuple[int, int]:
+    """``"12 0 R"`` as pikepdf names an object: ``(12, 0)``."""
+    number, generation, _ = reference.split()
+    return int(number), int(generation)
+
+
 def text(value: str) -> str:
     """A text string in qpdf JSON, as a JSON literal: encoded as ``pikepdf.String`` encodes it
     (PDFDocEncoding where it can, else UTF-16)."""

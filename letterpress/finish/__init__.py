@@ -22,21 +22,8 @@ from letterpress import clock
 from letterpress.errors import Problem
 from letterpress.filekey import FileKey, file_key
 from letterpress.finish.images import attach_images
-from letterpress.finish.metadata import (
-    DocumentInfo,
-    metadata_objects,
-    set_metadata,
-    write_metadata,
-    xmp_packet,
-)
-from letterpress.finish.pdfa import (
-    claimed_packet,
-    make_pdfa,
-    output_intent_object,
-    save_pdf,
-    set_output_intent,
-)
-from letterpress.finish.qpdfjson import NewObjects
+from letterpress.finish.metadata import DocumentInfo, write_metadata
+from letterpress.finish.pdfa import make_pdfa, save_pdf
 from letterpress.finish.subsets import tag_subsets
 from letterpress.finish.tags import tag_appended_pages, write_structure
 from letterpress.labels import labels
@@ -54,61 +41,21 @@ def finish(
     files = [a.file for a in letter.attachments if a.file is not None]
     with pikepdf.open(io.BytesIO(painted.pdf)) as pdf:
         attach_images(pdf, painted)
+        write_structure(pdf, painted)
+        write_metadata(pdf, _info(painted, letter))
+        archivable = True
         if files:
-            _finish_appended(pdf, files, painted, letter, options, warnings)
-        else:
-            _write_document(pdf, painted, letter, options)
-            if options.pdfa:
-                make_pdfa(pdf, conformance="A", ua=True, claimed=True)
+            archivable = _append(pdf, files, letter, options, warnings)
+            tag_appended_pages(pdf, len(painted.marks), _appended(letter))
+            tag_subsets(pdf)  # the appended PDFs' subsets; the letter's own have their tags
+        if options.pdfa and archivable:
+            tagged_only = not files
+            make_pdfa(pdf, conformance="A" if tagged_only else "B", ua=tagged_only)
+            if files:
+                _report([_notice(letter, DOWNGRADED)], warnings)
+        elif options.pdfa:
+            _report([_notice(letter, NOT_ARCHIVABLE)], warnings)
         data = save_pdf(pdf, deterministic=True)
-    return _delivered(data, painted, options)
-
-
-def _finish_appended(
-    pdf: pikepdf.Pdf,
-    files: list[Path],
-    painted: Painted,
-    letter: Letter,
-    options: Options,
-    warnings: list[Problem] | None,
-) -> None:
-    """The structure tree, the properties, the appended PDFs and what can be claimed."""
-    write_structure(pdf, painted)
-    write_metadata(pdf, _info(painted, letter))
-    archivable = _append(pdf, files, letter, options, warnings)
-    tag_appended_pages(pdf, len(painted.marks), _appended(letter))
-    tag_subsets(pdf)  # the appended PDFs' subsets; the letter's own have their tags
-    if options.pdfa and archivable:
-        make_pdfa(pdf, conformance="B")
-        _report([_notice(letter, DOWNGRADED)], warnings)
-    elif options.pdfa:
-        _report([_notice(letter, NOT_ARCHIVABLE)], warnings)
-
-
-def _write_document(
-    pdf: pikepdf.Pdf, painted: Painted, letter: Letter, options: Options
-) -> None:
-    """The structure tree, the document properties and (for PDF/A) the claim and the output
-    intent of a letter without appended PDFs, as new objects of one qpdf JSON update."""
-    info = _info(painted, letter)
-    packet = xmp_packet(info)
-    if options.pdfa:
-        packet = claimed_packet(packet, "A", ua=True)
-    made: list[str] = []
-
-    def document(objects: NewObjects) -> None:
-        made.extend(metadata_objects(objects, info, packet))
-        if options.pdfa:
-            made.append(output_intent_object(objects))
-
-    write_structure(pdf, painted, also=document)
-    set_metadata(pdf, info, made[0], made[1])
-    if options.pdfa:
-        set_output_intent(pdf, made[2])
-
-
-def _delivered(data: bytes, painted: Painted, options: Options) -> bytes:
-    """The saved letter with the layout overlay and the signature, when asked for."""
     if options.show_layout:
         from letterpress.finish.overlay import overlay
 

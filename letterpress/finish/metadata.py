@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Dictionary, Name, String
 
-from letterpress.finish.qpdfjson import NewObjects, objgen, text
-
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 # Characters XML 1.0 cannot carry at all; a title pasted from a word processor may hold some.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -54,37 +52,14 @@ def write_metadata(pdf: pikepdf.Pdf, info: DocumentInfo) -> None:
 
     The XMP packet is replaced; call this before ``pdfa.make_pdfa``, which adds its claim.
     """
-    pdf.trailer.Info = pdf.make_indirect(
-        Dictionary({key: String(value) for key, value in _docinfo(info).items()})
-    )
+    pdf.trailer.Info = pdf.make_indirect(_docinfo(info))
     set_xmp(pdf, xmp_packet(info))
-    _set_catalog(pdf, info)
-
-
-def _set_catalog(pdf: pikepdf.Pdf, info: DocumentInfo) -> None:
     pdf.Root.Lang = String(info.language)
     prefs = pdf.Root.get("/ViewerPreferences")
     if not isinstance(prefs, Dictionary):
         prefs = pdf.Root.ViewerPreferences = Dictionary()
     # Viewers then show the letter's title, not the file name (PDF/UA and WCAG ask for it).
     prefs.DisplayDocTitle = True
-
-
-def metadata_objects(objects: NewObjects, info: DocumentInfo, packet: bytes) -> tuple[str, str]:
-    """The Info dictionary of ``info`` and the XMP stream of ``packet`` as new objects of one
-    qpdf JSON update; their references, for ``set_metadata`` once the update is written."""
-    entries = ", ".join(f'"{key}": {text(value)}' for key, value in _docinfo(info).items())
-    # As set_xmp: no /Filter, so tools that do not decode PDF filters can read the packet.
-    xmp = objects.new_stream('{"/Type": "/Metadata", "/Subtype": "/XML"}', packet)
-    return objects.new_object(f"{{{entries}}}"), xmp
-
-
-def set_metadata(pdf: pikepdf.Pdf, info: DocumentInfo, docinfo: str, xmp: str) -> None:
-    """What ``write_metadata`` does, with the Info dictionary and the XMP stream made already
-    by ``metadata_objects``."""
-    pdf.trailer.Info = pdf.get_object(objgen(docinfo))
-    pdf.Root.Metadata = pdf.get_object(objgen(xmp))
-    _set_catalog(pdf, info)
 
 
 def pdf_date(when: dt.datetime) -> str:
@@ -100,23 +75,22 @@ def xmp_date(when: dt.datetime) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
-def _docinfo(info: DocumentInfo) -> dict[str, str]:
-    """The entries of the Info dictionary, as text."""
+def _docinfo(info: DocumentInfo) -> Dictionary:
     date = pdf_date(info.created)
-    entries = {
-        "/Title": info.title,
-        "/Author": info.author,
-        "/Creator": info.creator_tool,
-        "/Producer": info.producer,
-        "/CreationDate": date,
-        "/ModDate": date,
+    entries: dict[str, object] = {
+        "/Title": String(info.title),
+        "/Author": String(info.author),
+        "/Creator": String(info.creator_tool),
+        "/Producer": String(info.producer),
+        "/CreationDate": String(date),
+        "/ModDate": String(date),
     }
     # An empty entry would still need its XMP twin; leaving both out is simpler and equal.
     if info.subject:
-        entries["/Subject"] = info.subject
+        entries["/Subject"] = String(info.subject)
     if info.keywords:
-        entries["/Keywords"] = ", ".join(info.keywords)
-    return entries
+        entries["/Keywords"] = String(", ".join(info.keywords))
+    return Dictionary(entries)
 
 
 def _text(value: str) -> str:

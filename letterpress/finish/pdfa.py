@@ -23,7 +23,6 @@ from lxml import etree
 from pikepdf import Array, Dictionary, Name, ObjectStreamMode, String
 
 from letterpress.finish.metadata import NS_RDF, get_xmp, set_xmp, xpacket
-from letterpress.finish.qpdfjson import NewObjects, objgen, text
 
 NS_PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 NS_PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
@@ -86,28 +85,20 @@ _PDFUA_SCHEMA = f"""<rdf:li xmlns:rdf="{NS_RDF}"
  </rdf:li>"""
 
 
-def make_pdfa(
-    pdf: pikepdf.Pdf,
-    *,
-    conformance: Literal["B", "A"] = "B",
-    ua: bool = False,
-    claimed: bool = False,
-) -> None:
+def make_pdfa(pdf: pikepdf.Pdf, *, conformance: Literal["B", "A"] = "B", ua: bool = False) -> None:
     """Make ``pdf`` a PDF/A-2 file of the given conformance level, and PDF/UA-1 when ``ua``.
 
     Call after ``metadata.write_metadata`` (which replaces the XMP packet) and after the
     attachments are appended, so their annotations are mended too. Level A and PDF/UA
     need a tagged PDF; this raises ``ValueError`` for an untagged one instead of writing
-    a claim that is not true. ``claimed``: the XMP packet holds the claim already
-    (``claimed_packet``) and the output intent is set (``set_output_intent``).
+    a claim that is not true.
     """
     if conformance not in ("A", "B"):
         raise ValueError(f"conformance must be 'A' or 'B', not {conformance!r}")
     if (conformance == "A" or ua) and not is_tagged(pdf):
         raise ValueError("PDF/A-2a and PDF/UA-1 need a tagged PDF (/StructTreeRoot, /MarkInfo)")
-    if not claimed:
-        _write_claim(pdf, conformance, ua)
-        _set_output_intent(pdf)
+    _write_claim(pdf, conformance, ua)
+    _set_output_intent(pdf)
     _mend_catalog(pdf)
     for page in pdf.pages:
         _mend_page(page.obj)
@@ -257,14 +248,6 @@ def _write_claim(pdf: pikepdf.Pdf, conformance: str, ua: bool) -> None:
     set_xmp(pdf, claimed)
 
 
-def claimed_packet(packet: bytes, conformance: str, ua: bool) -> bytes:
-    """An XMP packet that letterpress wrote (``metadata.xmp_packet``), with the claim."""
-    claimed = _claimed(packet, conformance, ua)
-    if claimed is None:
-        raise ValueError("the XMP packet is not XML")
-    return claimed
-
-
 @functools.lru_cache(maxsize=64)
 def _claimed(packet: bytes, conformance: str, ua: bool) -> bytes | None:
     """``packet`` with the claim, or None when it is not XML; the letters of a merge share
@@ -367,36 +350,12 @@ def _set_output_intent(pdf: pikepdf.Pdf) -> None:
         Type=Name.OutputIntent,
         S=Name.GTS_PDFA1,
         OutputConditionIdentifier=String(SRGB_IDENTIFIER),
-        RegistryName=String(SRGB_REGISTRY),
+        RegistryName=String("http://www.color.org"),
         Info=String(SRGB_IDENTIFIER),
         DestOutputProfile=profile,
     )
-    _use_output_intent(pdf, pdf.make_indirect(intent))
-
-
-SRGB_REGISTRY = "http://www.color.org"
-
-
-def output_intent_object(objects: NewObjects) -> str:
-    """The output intent of ``_set_output_intent`` as new objects of one qpdf JSON update; its
-    reference, for ``set_output_intent`` once the update is written."""
-    profile = objects.new_stream('{"/N": 3, "/Filter": "/FlateDecode"}', _compressed_srgb_profile())
-    return objects.new_object(
-        f'{{"/Type": "/OutputIntent", "/S": "/GTS_PDFA1",'
-        f' "/OutputConditionIdentifier": {text(SRGB_IDENTIFIER)},'
-        f' "/RegistryName": {text(SRGB_REGISTRY)}, "/Info": {text(SRGB_IDENTIFIER)},'
-        f' "/DestOutputProfile": "{profile}"}}'
-    )
-
-
-def set_output_intent(pdf: pikepdf.Pdf, intent: str) -> None:
-    """Make the output intent ``output_intent_object`` wrote the file's only one."""
-    _use_output_intent(pdf, pdf.get_object(objgen(intent)))
-
-
-def _use_output_intent(pdf: pikepdf.Pdf, intent: pikepdf.Object) -> None:
     # One intent for the whole file: PDF/A-2 requires every intent to use the same profile.
-    pdf.Root.OutputIntents = Array([intent])
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
     for page in pdf.pages:
         if "/OutputIntents" in page.obj:
             del page.obj.OutputIntents

@@ -8,16 +8,15 @@ and the tab order, so assistive technology reads the letter in its logical order
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from letterpress.finish.qpdfjson import NewObjects, entry, ref, text
 from letterpress.layout.page import Node
 from letterpress.layout.painter import Painted
 
@@ -34,11 +33,8 @@ ATTRIBUTE_OWNERS = {"Scope": "/Table", "ListNumbering": "/List"}
 """Structure attributes written to the PDF, and the standard owner each belongs to."""
 
 
-def write_structure(
-    pdf: pikepdf.Pdf, painted: Painted, also: Callable[[NewObjects], None] | None = None
-) -> None:
-    """Add the structure tree of ``painted`` to ``pdf`` (opened from ``painted.pdf``); ``also``
-    adds further objects to the same update.
+def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
+    """Add the structure tree of ``painted`` to ``pdf`` (opened from ``painted.pdf``).
 
     The elements are written in one qpdf JSON update (``update_from_qpdf_json``) rather than
     one pikepdf object at a time: a letter has some sixty elements, and making each of them
@@ -47,25 +43,28 @@ def write_structure(
     The objects are the same either way; qpdf numbers them afresh when it saves.
     """
     pages = list(pdf.pages)
-    page_refs = [ref(page.obj) for page in pages]
+    page_refs = [_ref(page.obj) for page in pages]
     content = _content_by_node(painted)
     annotations = _link_annotations(pages, painted)
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     writer = _Writer(page_refs, content, annotations, first=root.objgen[0] + 1)
     document = writer.element(
-        painted.document.structure, ref(root), language=painted.document.language
+        painted.document.structure, _ref(root), language=painted.document.language
     )
     parent_tree = writer.parent_tree(len(pages))
     writer.entries.append(
-        entry(
-            ref(root),
+        _entry(
+            _ref(root),
             f'{{"/Type": "/StructTreeRoot", "/K": ["{document}"], "/ParentTree": "{parent_tree}",'
             f' "/ParentTreeNextKey": {writer.next_key}}}',
         )
     )
-    if also is not None:
-        also(writer)
-    writer.write(pdf)
+    header = (
+        '{"jsonversion": 2, "pushedinheritedpageresources": false, "calledgetallpages": false,'
+        f' "maxobjectid": {writer.next_id - 1}}}'
+    )
+    update = f'{{"qpdf": [{header}, {{{", ".join(writer.entries)}}}]}}'
+    pdf.update_from_qpdf_json(io.BytesIO(update.encode("utf-8")))
     pdf.Root.StructTreeRoot = root
     pdf.Root.MarkInfo = Dictionary(Marked=True)
     for index, page in enumerate(pages):
@@ -75,6 +74,27 @@ def write_structure(
             # that build the structure per page (pdfium in Chrome and Edge, pdf.js in Firefox)
             # cannot tell which elements the page's marked content belongs to.
             page.obj.StructParents = index
+
+
+def _ref(obj: pikepdf.Object) -> str:
+    """An indirect object's reference as qpdf JSON writes it: ``"12 0 R"``."""
+    number, generation = obj.objgen
+    return f"{number} {generation} R"
+
+
+_string = json.encoder.encode_basestring
+"""A JSON string literal, quoted, non-ASCII left as it is (``json.dumps(ensure_ascii=False)``)."""
+
+
+def _text(value: str) -> str:
+    """A text string in qpdf JSON, as a JSON literal: encoded as ``pikepdf.String`` encodes it
+    (PDFDocEncoding where it can, else UTF-16)."""
+    return _string("u:" + value)
+
+
+def _entry(ref: str, value: str) -> str:
+    """One object of a qpdf JSON update: ``"obj:12 0 R": {"value": ...}``."""
+    return f'"obj:{ref}": {{"value": {value}}}'
 
 
 def _content_by_node(painted: Painted) -> dict[int, list[tuple[int, int]]]:
@@ -98,7 +118,7 @@ def _link_annotations(
     return found
 
 
-class _Writer(NewObjects):
+class _Writer:
     """The structure elements as the objects of a qpdf JSON update, in text."""
 
     def __init__(
@@ -108,34 +128,48 @@ class _Writer(NewObjects):
         annotations: dict[int, list[tuple[int, pikepdf.Object]]],
         first: int,
     ) -> None:
-        super().__init__(first)
         self.pages = pages
         self.content = content
         self.annotations = annotations
+        self.entries: list[str] = []
+        """``"obj:N 0 R": {"value": ...}`` for each object, in the order they are numbered."""
+        self.next_id = first
         self.by_mcid: dict[int, dict[int, str]] = defaultdict(dict)
         self.object_refs: list[str] = []
         self.next_key = len(pages)
 
+    def new_object(self, value: str) -> str:
+        ref = self.reserve()
+        self.entries[-1] = _entry(ref, value)
+        return ref
+
+    def reserve(self) -> str:
+        """The next object's reference; its entry is filled in when its value is known."""
+        ref = f"{self.next_id} 0 R"
+        self.next_id += 1
+        self.entries.append("")
+        return ref
+
     def element(self, node: Node, parent: str, language: str | None = None) -> str:
         slot = len(self.entries)
-        elem = self.reserve()
+        ref = self.reserve()
         fields = [f'"/S": "/{node.role}"', f'"/P": "{parent}"']
         if node.alt:
-            fields.append(f'"/Alt": {text(node.alt)}')
+            fields.append(f'"/Alt": {_text(node.alt)}')
         lang = language if language is not None else node.lang
         if lang:
-            fields.append(f'"/Lang": {text(lang)}')
+            fields.append(f'"/Lang": {_text(lang)}')
         attributes = _attributes(node)
         if attributes is not None:
             fields.append(f'"/A": {json.dumps(attributes)}')
-        kids = self._kids(node, elem)
+        kids = self._kids(node, ref)
         if kids:
             page = kids[0][0][0]
             if page < len(self.pages):
                 fields.append(f'"/Pg": "{self.pages[page]}"')
             fields.append(f'"/K": [{", ".join(self._kid(kid, page) for _, kid in kids)}]')
-        self.entries[slot] = entry(elem, "{" + ", ".join(fields) + "}")
-        return elem
+        self.entries[slot] = _entry(ref, "{" + ", ".join(fields) + "}")
+        return ref
 
     def _kid(self, kid: Kid, page: int) -> str:
         """A kid as written: marked content on the element's own page is just its MCID."""
@@ -161,7 +195,7 @@ class _Writer(NewObjects):
                 annotation.Contents = pikepdf.String(_link_target(annotation))
             self.object_refs.append(elem)
             self.next_key += 1
-            objr = {"/Type": "/OBJR", "/Obj": ref(annotation), "/Pg": self.pages[page]}
+            objr = {"/Type": "/OBJR", "/Obj": _ref(annotation), "/Pg": self.pages[page]}
             kids.append(((page, 10**9), objr))
         for child in node.children:
             child_elem = self.element(child, elem)

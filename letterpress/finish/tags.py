@@ -12,6 +12,7 @@ import io
 import json
 import zlib
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 import pikepdf
@@ -48,7 +49,7 @@ def write_structure(pdf: pikepdf.Pdf, painted: Painted) -> None:
     annotations = _link_annotations(pages, painted)
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     writer = _Writer(page_refs, content, annotations, first=root.objgen[0] + 1)
-    document = writer.element(
+    document, _ = writer.element(
         painted.document.structure, _ref(root), language=painted.document.language
     )
     parent_tree = writer.parent_tree(len(pages))
@@ -150,7 +151,9 @@ class _Writer:
         self.entries.append("")
         return ref
 
-    def element(self, node: Node, parent: str, language: str | None = None) -> str:
+    def element(self, node: Node, parent: str, language: str | None = None) -> tuple[str, Mark]:
+        """The element of ``node`` and its children; its reference and its first marked
+        content, which places it among its parent's kids."""
         slot = len(self.entries)
         ref = self.reserve()
         fields = [f'"/S": "/{node.role}"', f'"/P": "{parent}"']
@@ -162,32 +165,34 @@ class _Writer:
         attributes = _attributes(node)
         if attributes is not None:
             fields.append(f'"/A": {json.dumps(attributes)}')
-        kids = self._kids(node, ref)
+        kids, first = self._kids(node, ref)
         if kids:
             page = kids[0][0][0]
             if page < len(self.pages):
                 fields.append(f'"/Pg": "{self.pages[page]}"')
             fields.append(f'"/K": [{", ".join(self._kid(kid, page) for _, kid in kids)}]')
         self.entries[slot] = _entry(ref, "{" + ", ".join(fields) + "}")
-        return ref
+        return ref, first
 
     def _kid(self, kid: Kid, page: int) -> str:
         """A kid as written: marked content on the element's own page is just its MCID."""
+        if isinstance(kid, tuple):
+            kid_page, mcid = kid
+            if kid_page == page:
+                return str(mcid)
+            return f'{{"/Type": "/MCR", "/Pg": "{self.pages[kid_page]}", "/MCID": {mcid}}}'
         if isinstance(kid, str):
             return f'"{kid}"'
-        if isinstance(kid, dict):
-            return json.dumps(kid)
-        kid_page, mcid = kid
-        if kid_page == page:
-            return str(mcid)
-        return f'{{"/Type": "/MCR", "/Pg": "{self.pages[kid_page]}", "/MCID": {mcid}}}'
+        return json.dumps(kid)
 
-    def _kids(self, node: Node, elem: str) -> list[tuple[Mark, Kid]]:
+    def _kids(self, node: Node, elem: str) -> tuple[list[tuple[Mark, Kid]], Mark]:
+        """The kids of ``elem`` in reading order, and its first marked content: its own first,
+        else the earliest of its children's (``NOWHERE`` when it has none)."""
         kids: list[tuple[Mark, Kid]] = []
         own = self.content.get(id(node), [])
-        for page, mcid in own:
-            self.by_mcid[page][mcid] = elem
-            kids.append(((page, mcid), (page, mcid)))
+        for mark in own:
+            self.by_mcid[mark[0]][mark[1]] = elem
+            kids.append((mark, mark))
         for page, annotation in self.annotations.get(id(node), []):
             annotation.StructParent = self.next_key
             if "/Contents" not in annotation:
@@ -197,21 +202,16 @@ class _Writer:
             self.next_key += 1
             objr = {"/Type": "/OBJR", "/Obj": _ref(annotation), "/Pg": self.pages[page]}
             kids.append(((page, 10**9), objr))
+        first = own[0] if own else NOWHERE
         for child in node.children:
-            child_elem = self.element(child, elem)
-            kids.append((self._first(child), child_elem))
+            child_elem, child_first = self.element(child, elem)
+            kids.append((child_first, child_elem))
+            if not own and child_first < first:
+                first = child_first
         if own:
             # Text and inline elements (links) interleave in the order they were painted.
-            kids.sort(key=lambda kid: kid[0])
-        return kids
-
-    def _first(self, node: Node) -> Mark:
-        own = self.content.get(id(node))
-        if own:
-            return own[0]
-        if not node.children:
-            return NOWHERE
-        return min(map(self._first, node.children))
+            kids.sort(key=itemgetter(0))
+        return kids, first
 
     def parent_tree(self, page_count: int) -> str:
         nums: list[str] = []

@@ -518,14 +518,13 @@ def _fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
     pending = [page.obj.get("/Resources") for page in pdf.pages]
     while pending:
         resources = pending.pop()
-        if not isinstance(resources, Dictionary):
+        if not isinstance(resources, Dictionary) or not _first_visit(resources, seen):
             continue
-        if resources.is_indirect:
-            if resources.objgen in seen:
-                continue
-            seen.add(resources.objgen)
         fonts = resources.get("/Font")
-        for font in fonts.values() if isinstance(fonts, Dictionary) else ():
+        # The pages of a letter share one font dictionary: its fonts are looked at once.
+        if not isinstance(fonts, Dictionary) or not _first_visit(fonts, seen):
+            fonts = None
+        for font in fonts.values() if fonts is not None else ():
             if isinstance(font, Dictionary):
                 yield font
                 pending.append(font.get("/Resources"))
@@ -533,3 +532,13 @@ def _fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
         for xobject in xobjects.values() if isinstance(xobjects, Dictionary) else ():
             if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == Name.Form:
                 pending.append(xobject.get("/Resources"))
+
+
+def _first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
+    """Whether a walk meets ``obj`` for the first time (a direct object always is)."""
+    if not obj.is_indirect:
+        return True
+    if obj.objgen in seen:
+        return False
+    seen.add(obj.objgen)
+    return True

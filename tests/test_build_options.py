@@ -105,6 +105,11 @@ def test_show_layout_draws_the_envelope_windows(tmp_path: Path) -> None:
     assert "C5" in text and "E65" in text
     with pikepdf.open(out / "ks-storbynettverk-innspill.pdf") as pdf:
         assert len(pdf.pages) == 2
+    again = tmp_path / "again"
+    assert letterpress("build", str(SEED), "-o", str(again), "--show-layout").returncode == 0
+    # Same input, same bytes: the proof too (SOURCE_DATE_EPOCH is set by the suite).
+    name = "ks-storbynettverk-innspill.pdf"
+    assert (again / name).read_bytes() == (out / name).read_bytes()
 
 
 def test_build_checks_its_own_output_for_print(tmp_path: Path) -> None:

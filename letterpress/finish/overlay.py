@@ -100,7 +100,15 @@ def _stamp(
     import pikepdf
 
     form = document.copy_foreign(marks_page.as_form_xobject())
-    name = page.add_resource(form, pikepdf.Name.XObject, prefix="Layout")
+    # A name of our own, not add_resource's random one: the same letter, the same proof bytes.
+    name = pikepdf.Name("/LayoutMarks")
+    resources = page.obj.get("/Resources", pikepdf.Dictionary())
+    taken = resources.get("/XObject", pikepdf.Dictionary())
+    number = 1
+    while name in taken:
+        number += 1
+        name = pikepdf.Name(f"/LayoutMarks{number}")
+    page.add_resource(form, pikepdf.Name.XObject, name)
     placement = page.calc_form_xobject_placement(form, name, rect)
     # Wrap the page's own content so a graphics state it leaves behind cannot shift the marks.
     page.contents_add(b"q\n", prepend=True)

@@ -141,11 +141,12 @@ def write_pem(path: Path, cert: x509.Certificate) -> Path:
 
 def pdfa_letter(text: str = "Vedtak i formannskapet: æøå ÆØÅ", pages: int = 1) -> bytes:
     """A small PDF/A-2b file: ReportLab text in an embedded TrueType font, sRGB output intent."""
-    from PIL import ImageCms
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
+
+    from letterpress.finish.pdfa import srgb_profile
 
     pdfmetrics.registerFont(TTFont("PkiTestSans", str(FONT)))
     raw = io.BytesIO()
@@ -159,8 +160,10 @@ def pdfa_letter(text: str = "Vedtak i formannskapet: æøå ÆØÅ", pages: int 
     canvas.save()
 
     pdf = pikepdf.open(io.BytesIO(raw.getvalue()))
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    profile = pdf.make_stream(icc)
+    # The bundled profile, not one LittleCMS makes now: its header holds the time it was made,
+    # and for about one time in sixty the compressed stream breaks PDF/A-2b, failing tests that
+    # only wanted a valid letter to sign.
+    profile = pdf.make_stream(srgb_profile())
     profile.N = 3
     pdf.Root.OutputIntents = pikepdf.Array(
         [

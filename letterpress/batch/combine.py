@@ -233,7 +233,7 @@ def _font_dictionaries(pdf: pikepdf.Pdf) -> Iterator[Any]:
     """The /Font resource dictionary of every page, form XObject and annotation appearance."""
     import pikepdf
 
-    from letterpress.finish.attachments import first_visit
+    from letterpress.finish.pdfa import first_visit
 
     seen: set[tuple[int, int]] = set()
     for page in pdf.pages:

@@ -24,6 +24,7 @@ from letterpress.finish.pdfa import (
     FORBIDDEN_ANNOTATIONS,
     HIDING_FLAGS,
     PRINT_FLAG,
+    first_visit,
     is_allowed_action,
 )
 from letterpress.model import Letter
@@ -316,16 +317,6 @@ def _count_name_tree(root: pikepdf.Object) -> int:
             return count
         level = following
     raise _TooDeep("its list of embedded files")
-
-
-def first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
-    """True the first time the indirect object ``obj`` is met (direct objects every time)."""
-    if not obj.is_indirect:
-        return True
-    if obj.objgen in seen:
-        return False
-    seen.add(obj.objgen)
-    return True
 
 
 class _TooDeep(Exception):

@@ -518,11 +518,11 @@ def _fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
     pending = [page.obj.get("/Resources") for page in pdf.pages]
     while pending:
         resources = pending.pop()
-        if not isinstance(resources, Dictionary) or not _first_visit(resources, seen):
+        if not isinstance(resources, Dictionary) or not first_visit(resources, seen):
             continue
         fonts = resources.get("/Font")
         # The pages of a letter share one font dictionary: its fonts are looked at once.
-        if not isinstance(fonts, Dictionary) or not _first_visit(fonts, seen):
+        if not isinstance(fonts, Dictionary) or not first_visit(fonts, seen):
             fonts = None
         for font in fonts.values() if fonts is not None else ():
             if isinstance(font, Dictionary):
@@ -534,8 +534,9 @@ def _fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
                 pending.append(xobject.get("/Resources"))
 
 
-def _first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
-    """Whether a walk meets ``obj`` for the first time (a direct object always is)."""
+def first_visit(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> bool:
+    """True the first time a walk meets the indirect object ``obj`` (direct objects every
+    time): what keeps a walk over shared or cyclic objects from visiting one twice."""
     if not obj.is_indirect:
         return True
     if obj.objgen in seen:

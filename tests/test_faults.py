@@ -318,7 +318,7 @@ def test_two_builds_into_one_folder_at_once_both_succeed_with_whole_letters(
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigterm_to_the_build_stops_it_cleanly_with_a_summary(tmp_path: Path) -> None:
     """``kill PID`` (or a service manager) signals the build process only, not its workers."""
-    process, folder = start_build(tmp_path, 200)
+    process, folder = start_build(tmp_path, 2000)
     try:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
@@ -328,20 +328,20 @@ def test_sigterm_to_the_build_stops_it_cleanly_with_a_summary(tmp_path: Path) ->
     found = re.search(r"built (\d+), failed 0 in .* s; interrupted: (\d+) not built", out)
     assert found, out
     assert int(found[1]) == len(list(folder.glob("*.pdf")))
-    assert int(found[1]) + int(found[2]) == 200
+    assert int(found[1]) + int(found[2]) == 2000
     assert "Traceback" not in err
     assert_only_whole_letters(folder)
 
 
 def test_a_second_ctrl_c_stops_without_waiting(tmp_path: Path) -> None:
-    process, folder = start_build(tmp_path, 200)
+    process, folder = start_build(tmp_path, 2000)
     os.killpg(process.pid, signal.SIGINT)
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130
     assert "Traceback" not in err
     assert_only_whole_letters(folder)
-    assert "Mottaker 0" in pdf_text(folder / "001-mottaker-0.pdf")
+    assert "Mottaker 0" in pdf_text(folder / "0001-mottaker-0.pdf")
 
 
 # A server that never answers -------------------------------------------------------------------
